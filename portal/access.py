@@ -6,9 +6,9 @@ from typing import Any
 from typing import TypeVar
 from typing import cast
 
+import flask_login
 from flask import abort
 from flask_login import current_user
-from flask_login import login_required
 from sqlalchemy import Select
 from sqlalchemy import select
 
@@ -39,7 +39,7 @@ def roles_by_partnership(account: User) -> dict[int, MemberRole]:
         .where(Membership.person_id == account.person_id)
         .where(Partnership.archived_at.is_(None))
     )
-    return {partnership_id: role for partnership_id, role in rows}
+    return {row[0]: row[1] for row in rows}
 
 
 def visible_partnership_ids(account: User) -> set[int] | None:
@@ -69,7 +69,9 @@ def can_edit_partnership(account: User, partnership: Partnership) -> bool:
 def load_partnership(slug: str, *, edit: bool = False) -> Partnership:
     """The partnership, or 404 if the account cannot see it, 403 if it cannot edit it."""
     account = user()
-    partnership = db.one_or_404(select(Partnership).where(Partnership.slug == slug))
+    partnership: Partnership = db.one_or_404(
+        select(Partnership).where(Partnership.slug == slug)
+    )
     visible = visible_partnership_ids(account)
     if visible is not None and partnership.id not in visible:
         abort(404)
@@ -103,7 +105,7 @@ def load_organisation(organisation_id: int, *, edit: bool = False) -> Organisati
     return organisation
 
 
-def visible_people_filter(account: User) -> Select[tuple[int]] | None:
+def visible_people_filter(account: User) -> Select[int] | None:
     """A select of the person ids the account may read, or ``None`` for all.
 
     Coordinators and board members see the people of every organisation in their
@@ -139,6 +141,11 @@ def load_person(person_id: int, *, edit: bool = False) -> Person:
         if not _organisation_partnership_ids(person.organisation_id) & editable:
             abort(403)
     return person
+
+
+def login_required(view: F) -> F:
+    """Flask-Login's ``login_required``, typed for mypy."""
+    return cast(F, flask_login.login_required(view))
 
 
 def admin_required(view: F) -> F:

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from typing import Any
+from typing import ClassVar
 
 PLACEHOLDER_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - refused outside debug/tests
 
@@ -12,7 +13,7 @@ class Config:
     SECRET_KEY = PLACEHOLDER_SECRET_KEY
     #: Empty means a SQLite file in ``instance/`` (see ``create_app``).
     DATABASE_URL = ""
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     #: Links in emails are built from this, never from the request's Host header.
     BASE_URL = "http://127.0.0.1:5000"
     MAIL_SERVER = ""

@@ -20,14 +20,8 @@ class PortalError(Exception):
         self.message = message
 
 
-class EditConflict(PortalError):
+class EditConflictError(PortalError):
     """Someone else saved the record after this form was opened."""
-
-    status = 409
-
-
-class InvalidTransition(PortalError):
-    """The record's state does not allow that change."""
 
     status = 409
 

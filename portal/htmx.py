@@ -40,4 +40,4 @@ def redirect_after_post(location: str) -> Response:
         response = make_response("", 204)
         response.headers["HX-Redirect"] = location
         return response
-    return redirect(location, code=303)
+    return make_response(redirect(location, code=303))

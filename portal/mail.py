@@ -77,7 +77,7 @@ def deliver(mail: Mail) -> None:
 def outbox_folder() -> Path:
     """Where unsent mail is written when no SMTP server is configured."""
     # An absolute MAIL_OUTBOX replaces the instance folder (pathlib semantics).
-    return Path(current_app.instance_path) / current_app.config["MAIL_OUTBOX"]
+    return Path(current_app.instance_path) / str(current_app.config["MAIL_OUTBOX"])
 
 
 def outbox() -> list[OutboxEntry]:
@@ -113,7 +113,7 @@ def _send_pending(session: Any) -> None:
             current_app.logger.exception("could not send mail to %s", mail.to)
 
 
-def _drop_pending(session: Any) -> None:
+def _drop_pending(session: Any, previous_transaction: Any) -> None:
     session.info.pop(_PENDING, None)
 
 

@@ -172,7 +172,7 @@ class Partnership(Archivable, Base):
         ForeignKey("programme.id", ondelete="SET NULL"), index=True
     )
     #: Bumped on every edit; a stale form is refused instead of overwriting.
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default=true())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     programme: Mapped[Programme | None] = relationship(back_populates="partnerships")
     participations: Mapped[list[Participation]] = relationship(
         back_populates="partnership", cascade="all, delete-orphan"
@@ -190,7 +190,7 @@ class Organisation(Archivable, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     sector: Mapped[Sector] = mapped_column(enum_column(Sector))
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default=true())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     participations: Mapped[list[Participation]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
@@ -237,7 +237,7 @@ class Person(Archivable, Base):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisation.id"), index=True
     )
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default=true())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     organisation: Mapped[Organisation] = relationship(back_populates="people")
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
@@ -263,7 +263,7 @@ class Membership(Base):
     person: Mapped[Person] = relationship(back_populates="memberships")
 
 
-class User(UserMixin, Base):
+class User(UserMixin, Base):  # type: ignore[misc]
     """An account that can sign in; its partnership roles come from its person."""
 
     __tablename__ = "user_account"

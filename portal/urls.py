@@ -8,5 +8,5 @@ from flask import url_for
 
 def external_url(endpoint: str, **values: Any) -> str:
     """``BASE_URL`` joined with the path of ``endpoint``."""
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
     return base + url_for(endpoint, **values)

@@ -3,8 +3,8 @@
 from flask import Blueprint
 from flask import render_template
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 
+from portal.access import login_required
 from portal.access import roles_by_partnership
 from portal.access import user
 from portal.directory import queries

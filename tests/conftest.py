@@ -30,6 +30,8 @@ from portal.models import User
 PASSWORD = "correct horse battery staple"
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 _schema_ready = False
+#: Apps built during the current test; their connection pools are closed after it.
+_built_apps: list[Flask] = []
 
 
 def _reset_postgres() -> None:
@@ -69,14 +71,29 @@ def build_app(tmp_path: object, **overrides: object) -> Flask:
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-1234",
-        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or "sqlite://",
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL
+        or f"sqlite:///{tmp_path}/test.sqlite",
         "WTF_CSRF_ENABLED": False,
         "MAIL_OUTBOX": str(tmp_path) + "/outbox",
     }
     config.update(overrides)
     application = create_app(config)
     application.test_client_class = IsolatedClient
+    _built_apps.append(application)
     return application
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Cheap Argon2id parameters in tests; production keeps the library defaults."""
+    from argon2 import PasswordHasher
+
+    from portal.auth import services as auth_services
+
+    original = auth_services._hasher
+    auth_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    auth_services._hasher = original
 
 
 @pytest.fixture
@@ -92,6 +109,11 @@ def app(tmp_path) -> Iterator[Flask]:
         db.session.remove()
         if not TEST_DATABASE_URL:
             db.drop_all()
+    for built in _built_apps:
+        with built.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
+    _built_apps.clear()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from portal.models import User
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-@login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Find the account for a session; a stale session token finds nothing."""
     row_id, _, token = user_id.partition(":")
@@ -28,7 +27,6 @@ def load_user(user_id: str) -> User | None:
     return account
 
 
-@login_manager.unauthorized_handler
 def unauthorized() -> Response:
     """Send people to sign in; htmx gets a 401 and a full-page redirect, never a fragment."""
     login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
@@ -36,12 +34,14 @@ def unauthorized() -> Response:
         response = make_response("", 401)
         response.headers["HX-Redirect"] = login_url
         return response
-    return redirect(login_url)
+    return make_response(redirect(login_url))
 
 
 def init_app(app: Flask) -> None:
     """Configure Flask-Login for the portal."""
     login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
 
 
 from portal.auth import views  # noqa: E402,F401  (registers the routes on ``bp``)

@@ -10,6 +10,7 @@ from argon2.exceptions import VerificationError
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from portal.errors import PortalError
 from portal.extensions import db
@@ -39,13 +40,13 @@ _WEAK_WORDS = (
 )
 
 
-class Throttled(PortalError):
+class ThrottledError(PortalError):
     """Too many failed sign-ins for this account or from this address."""
 
     status = 429
 
 
-class InvalidLink(PortalError):
+class InvalidLinkError(PortalError):
     """An emailed link that is unknown, used, replaced or expired."""
 
     status = 400
@@ -86,15 +87,15 @@ def set_password(account: User, password: str) -> None:
     account.session_token = new_session_token()
 
 
-def _failures_since(column: object, value: str, window: timedelta) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(LoginAttempt.id))
-            .where(column == value)  # type: ignore[comparison-overlap]
-            .where(LoginAttempt.created_at >= utcnow() - window)
-        )
-        or 0
+def _failures_since(
+    column: InstrumentedAttribute[str], value: str, window: timedelta
+) -> int:
+    count = db.session.scalar(
+        select(func.count(LoginAttempt.id))
+        .where(column == value)
+        .where(LoginAttempt.created_at >= utcnow() - window)
     )
+    return count or 0
 
 
 def authenticate(
@@ -108,7 +109,7 @@ def authenticate(
 ) -> User | None:
     """The user for these credentials, or ``None``; records failures.
 
-    :raise Throttled: when the account or the address has failed too often recently,
+    :raise ThrottledError: when the account or the address has failed too often recently,
         even if this password is right, so guessing gains nothing.
     """
     email = email.strip().lower()
@@ -116,8 +117,10 @@ def authenticate(
         _failures_since(LoginAttempt.email, email, window) >= max_per_account
         or _failures_since(LoginAttempt.address, address, window) >= max_per_address
     ):
-        raise Throttled("Too many failed attempts. Wait 15 minutes, then try again.")
-    account = db.session.scalar(select(User).where(User.email == email))
+        raise ThrottledError(
+            "Too many failed attempts. Wait 15 minutes, then try again."
+        )
+    account: User | None = db.session.scalar(select(User).where(User.email == email))
     stored = account.password_hash if account and account.password_hash else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
@@ -164,7 +167,7 @@ def issue_token(account: User, purpose: TokenPurpose, lifetime: timedelta) -> st
 def find_token(raw: str, purpose: TokenPurpose) -> AuthToken:
     """The live token for ``raw``.
 
-    :raise InvalidLink: if it is unknown, used, replaced or expired.
+    :raise InvalidLinkError: if it is unknown, used, replaced or expired.
     """
     token = db.session.scalar(
         select(AuthToken)
@@ -172,7 +175,7 @@ def find_token(raw: str, purpose: TokenPurpose) -> AuthToken:
         .where(AuthToken.purpose == purpose)
     )
     if token is None or token.used_at is not None or token.expires_at < utcnow():
-        raise InvalidLink(
+        raise InvalidLinkError(
             "This link has expired or has already been used. Ask for a new one."
         )
     return token
@@ -189,7 +192,7 @@ def redeem_token(raw: str, purpose: TokenPurpose, password: str) -> User:
         .values(used_at=utcnow())
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise InvalidLink("This link has already been used. Ask for a new one.")
+        raise InvalidLinkError("This link has already been used. Ask for a new one.")
     set_password(token.user, password)
     db.session.flush()
     return token.user

@@ -13,11 +13,11 @@ from flask import session
 from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_login import login_required
 from flask_login import login_user
 from flask_login import logout_user
 from sqlalchemy import select
 
+from portal.access import login_required
 from portal.access import user
 from portal.auth import bp
 from portal.auth import services
@@ -126,7 +126,7 @@ def forgot() -> ResponseReturnValue:
 def _set_password(raw: str, purpose: TokenPurpose) -> ResponseReturnValue:
     try:
         token = services.find_token(raw, purpose)
-    except services.InvalidLink as error:
+    except services.InvalidLinkError as error:
         return render_template("auth/link_invalid.html", message=error.message), 400
     form = SetPasswordForm(email=token.user.email)
     if form.validate_on_submit():

@@ -65,7 +65,7 @@ def programmes_for(account: User) -> list[Programme]:
     return list(db.session.scalars(query))
 
 
-def _visible_organisation_ids(partnership_ids: set[int]) -> Select[tuple[int]]:
+def _visible_organisation_ids(partnership_ids: set[int]) -> Select[int]:
     return select(Participation.organisation_id).where(
         Participation.partnership_id.in_(partnership_ids)
     )

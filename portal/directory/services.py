@@ -11,7 +11,7 @@ from email_validator import validate_email
 from sqlalchemy import func
 from sqlalchemy import select
 
-from portal.errors import EditConflict
+from portal.errors import EditConflictError
 from portal.errors import PortalError
 from portal.extensions import db
 from portal.models import MemberRole
@@ -36,7 +36,7 @@ class DuplicateError(PortalError):
 
 def _check_version(current: int, opened: int) -> None:
     if opened != current:
-        raise EditConflict(
+        raise EditConflictError(
             "Someone else changed this record after you opened it. "
             "Your changes were not saved: reload to see theirs, then make yours again."
         )

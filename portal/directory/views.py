@@ -2,6 +2,7 @@
 
 import csv
 import io
+from typing import Any
 
 from flask import Blueprint
 from flask import Response
@@ -12,7 +13,6 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 from sqlalchemy import select
 
 from portal.access import can_edit_partnership
@@ -20,6 +20,7 @@ from portal.access import editable_partnership_ids
 from portal.access import load_organisation
 from portal.access import load_partnership
 from portal.access import load_person
+from portal.access import login_required
 from portal.access import user
 from portal.directory import queries
 from portal.directory import services
@@ -53,7 +54,7 @@ def _archived_flag() -> bool:
     return request.args.get("archived") == "1"
 
 
-def _invalid(page: str, partial: str, **context: object) -> Response:
+def _invalid(page: str, partial: str, **context: Any) -> Response:
     """Re-render a form with its errors: 422, as a page or as the inline partial."""
     return render_page_or_partial(page, partial, status=422, **context)
 
@@ -483,7 +484,7 @@ def edit_organisation(organisation_id: int) -> ResponseReturnValue:
     form = OrganisationForm(
         obj=item, data={"sector": item.sector.value, "version": item.version}
     )
-    context = {"organisation": item, "form": form}
+    context: dict[str, Any] = {"organisation": item, "form": form}
     if form.validate_on_submit():
         try:
             services.update_organisation(
@@ -637,7 +638,7 @@ def edit_person(person_id: int) -> ResponseReturnValue:
         organisations=_person_org_choices(),
         data={"organisation": str(item.organisation_id), "version": item.version},
     )
-    context = {"person": item, "form": form}
+    context: dict[str, Any] = {"person": item, "form": form}
     if form.validate_on_submit():
         try:
             services.update_person(

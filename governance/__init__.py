@@ -1,0 +1,1 @@
+"""The governance record: memoranda, meetings, minutes and action plans."""

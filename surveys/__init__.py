@@ -1,0 +1,1 @@
+"""Multi-wave partner surveys (see DESIGN.md, capability 2)."""
