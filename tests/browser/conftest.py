@@ -1,0 +1,92 @@
+"""A live portal on a loopback port and Debian's Chromium driven by Playwright."""
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal import ROOT
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None or not AXE.is_file():
+        reason = "Chromium (apt install chromium) or node_modules/axe-core is missing"
+        if os.environ.get("CI") or os.environ.get("PORTAL_REQUIRE_BROWSER"):
+            pytest.fail(f"browser tests cannot run: {reason}")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """Serve the test app on a free loopback port for the duration of a test."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session."""
+    executable = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page that records console errors (CSP violations show up there)."""
+    context = browser.new_context(base_url=live_server)
+    tab = context.new_page()
+    tab.console_errors = []
+    # Chromium logs every 4xx as "Failed to load resource"; a 422 form answer is expected.
+    tab.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and "Failed to load resource" not in message.text
+            and tab.console_errors.append(message.text)
+        ),
+    )
+    yield tab
+    context.close()
+
+
+def assert_accessible(tab) -> None:
+    """Run axe-core in the page; fail on any serious or critical violation."""
+    tab.evaluate(Path(AXE).read_text())
+    result = tab.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, "\n".join(serious)
