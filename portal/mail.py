@@ -44,7 +44,11 @@ class OutboxEntry:
 
 def send_after_commit(mail: Mail) -> None:
     """Queue ``mail`` to go once the current transaction commits (never on rollback)."""
-    db.session.info.setdefault(_PENDING, []).append(mail)
+    session = db.session()
+    if not session.in_transaction():
+        # Tie the mail to a transaction, so that a rollback discards it.
+        session.begin()
+    session.info.setdefault(_PENDING, []).append(mail)
 
 
 def deliver(mail: Mail) -> None:
