@@ -52,9 +52,22 @@ def partnerships_for(
     return list(db.session.scalars(query))
 
 
-def programmes_for(account: User) -> list[Programme]:
-    """Programmes that hold a partnership the account may see (all for administrators)."""
+def programmes_for(
+    account: User, *, search: str = "", archived: bool | None = False
+) -> list[Programme]:
+    """Programmes holding a partnership the account may see (all for administrators).
+
+    ``archived``: only archived ones, only current ones, or ``None`` for both.
+    """
     query = select(Programme).order_by(Programme.name)
+    if archived is not None:
+        query = query.where(
+            Programme.archived_at.is_not(None)
+            if archived
+            else Programme.archived_at.is_(None)
+        )
+    if search.strip():
+        query = query.where(func.lower(Programme.name).like(_like(search), escape="\\"))
     visible = visible_partnership_ids(account)
     if visible is not None:
         query = query.where(

@@ -76,9 +76,16 @@ def _programme_from(value: str | None) -> Programme | None:
 @bp.get("/programmes")
 @login_required
 def programmes() -> ResponseReturnValue:
-    """Programmes that hold the account's partnerships."""
-    return render_template(
-        "directory/programmes.html", programmes=queries.programmes_for(user())
+    """Programmes that hold the account's partnerships, with search."""
+    search = SearchForm(request.args)
+    return render_page_or_partial(
+        "directory/programmes.html",
+        "directory/_programme_rows.html",
+        programmes=queries.programmes_for(
+            user(), search=search.q.data or "", archived=_archived_flag()
+        ),
+        search=search,
+        archived=_archived_flag(),
     )
 
 
@@ -113,7 +120,7 @@ def create_programme() -> ResponseReturnValue:
 def programme(slug: str) -> ResponseReturnValue:
     """One programme and the partnerships in it that the account may see."""
     item = db.one_or_404(select(Programme).where(Programme.slug == slug))
-    if item not in queries.programmes_for(user()):
+    if item not in queries.programmes_for(user(), archived=None):
         abort(404)
     visible = {p.id for p in queries.partnerships_for(user())}
     return render_template(
@@ -129,7 +136,7 @@ def edit_programme(slug: str) -> ResponseReturnValue:
     """Administrators change a programme."""
     item = db.one_or_404(select(Programme).where(Programme.slug == slug))
     if not user().is_admin:
-        abort(404 if item not in queries.programmes_for(user()) else 403)
+        abort(404 if item not in queries.programmes_for(user(), archived=None) else 403)
     form = ProgrammeForm(obj=item)
     if form.validate_on_submit():
         try:
@@ -149,6 +156,23 @@ def edit_programme(slug: str) -> ResponseReturnValue:
     return render_template(
         "directory/programme_form.html", form=form, programme=item
     ), status
+
+
+@bp.post("/programmes/<slug>/archive")
+@login_required
+def archive_programme(slug: str) -> ResponseReturnValue:
+    """Administrators archive or restore a programme; its partnerships are untouched."""
+    item = db.one_or_404(select(Programme).where(Programme.slug == slug))
+    if not user().is_admin:
+        abort(404 if item not in queries.programmes_for(user(), archived=None) else 403)
+    if item.is_archived:
+        item.restore()
+        flash(f"{item.name} restored.", "success")
+    else:
+        item.archive()
+        flash(f"{item.name} archived. It is kept, and can be restored.", "success")
+    db.session.commit()
+    return redirect_after_post(url_for(".programme", slug=item.slug))
 
 
 # Partnerships -------------------------------------------------------------------------

@@ -109,6 +109,11 @@ def _matrix(w):
             {**coordinators, "x_coordinator": 400, "y_coordinator": 400, "admin": 400},
         ),
         # State changes last, so they do not disturb the cells above.
+        "directory.archive_programme": (
+            "POST",
+            "/programmes/prog-x/archive",
+            {**archive_x, "x_coordinator": 403},
+        ),
         "directory.archive_person": ("POST", f"/people/{person}/archive", archive_x),
         "directory.archive_organisation": (
             "POST",

@@ -420,3 +420,24 @@ def test_admin_outbox_lists_messages(client, world):
     page = client.get("/admin/outbox")
     assert "Reset your Partnership Portal password" in page.text
     assert "coord-x@example.org" in page.text
+
+
+def test_programme_search_archive_and_restore(client, world):
+    login(client, "admin@example.org")
+    client.post(
+        "/programmes/new",
+        data={"slug": "rrcf", "name": "Change Fund", "description": ""},
+    )
+    assert (
+        "Change Fund"
+        in client.get("/programmes?q=change", headers={"HX-Request": "true"}).text
+    )
+    assert (
+        "Change Fund"
+        not in client.get("/programmes?q=zzz", headers={"HX-Request": "true"}).text
+    )
+    assert client.post("/programmes/rrcf/archive").status_code == 303
+    assert 'href="/programmes/rrcf"' not in client.get("/programmes").text
+    assert 'href="/programmes/rrcf"' in client.get("/programmes?archived=1").text
+    client.post("/programmes/rrcf/archive")
+    assert 'href="/programmes/rrcf"' in client.get("/programmes").text
