@@ -441,3 +441,11 @@ def test_programme_search_archive_and_restore(client, world):
     assert 'href="/programmes/rrcf"' in client.get("/programmes?archived=1").text
     client.post("/programmes/rrcf/archive")
     assert 'href="/programmes/rrcf"' in client.get("/programmes").text
+
+
+def test_navigation_marks_the_current_section(coordinator, world):
+    html = coordinator.get(f"/people/{world['x_person'].id}").text
+    assert (
+        'aria-current="page">\n                <strong class="govuk-service-navigation__active-fallback">People'
+        in html
+    )
