@@ -246,12 +246,6 @@ class ConfirmImportForm(FlaskForm):  # type: ignore[misc]
     submit = SubmitField("Import people", widget=GovSubmitInput())
 
 
-class ArchiveForm(FlaskForm):  # type: ignore[misc]
-    """A button that archives or restores a record."""
-
-    submit = SubmitField("Archive", widget=GovSubmitInput())
-
-
 class SearchForm(FlaskForm):  # type: ignore[misc]
     """The search box above a list (GET, so no CSRF token)."""
 

@@ -24,7 +24,6 @@ from portal.access import login_required
 from portal.access import user
 from portal.directory import queries
 from portal.directory import services
-from portal.directory.forms import ArchiveForm
 from portal.directory.forms import ConfirmImportForm
 from portal.directory.forms import MembershipForm
 from portal.directory.forms import NewOrganisationForm
@@ -42,6 +41,7 @@ from portal.htmx import render_page_or_partial
 from portal.models import MemberRole
 from portal.models import Organisation
 from portal.models import PartnerRole
+from portal.models import Partnership
 from portal.models import Person
 from portal.models import Programme
 from portal.models import Scope
@@ -52,6 +52,17 @@ bp = Blueprint("directory", __name__)
 
 def _archived_flag() -> bool:
     return request.args.get("archived") == "1"
+
+
+def _toggle_archive(item: Programme | Partnership | Organisation | Person) -> None:
+    """Archive the record, or restore it if archived, then commit and say so."""
+    if item.is_archived:
+        item.restore()
+        flash(f"{item.name} restored.", "success")
+    else:
+        item.archive()
+        flash(f"{item.name} archived. It is kept, and can be restored.", "success")
+    db.session.commit()
 
 
 def _invalid(page: str, partial: str, **context: Any) -> Response:
@@ -165,13 +176,7 @@ def archive_programme(slug: str) -> ResponseReturnValue:
     item = db.one_or_404(select(Programme).where(Programme.slug == slug))
     if not user().is_admin:
         abort(404 if item not in queries.programmes_for(user(), archived=None) else 403)
-    if item.is_archived:
-        item.restore()
-        flash(f"{item.name} restored.", "success")
-    else:
-        item.archive()
-        flash(f"{item.name} archived. It is kept, and can be restored.", "success")
-    db.session.commit()
+    _toggle_archive(item)
     return redirect_after_post(url_for(".programme", slug=item.slug))
 
 
@@ -243,7 +248,6 @@ def partnership(slug: str) -> ResponseReturnValue:
         participations=participations,
         memberships=memberships,
         can_edit=can_edit_partnership(user(), item),
-        archive_form=ArchiveForm(),
     )
 
 
@@ -290,13 +294,7 @@ def archive_partnership(slug: str) -> ResponseReturnValue:
     item = load_partnership(slug)
     if not user().is_admin:
         abort(403)
-    if item.is_archived:
-        item.restore()
-        flash(f"{item.name} restored.", "success")
-    else:
-        item.archive()
-        flash(f"{item.name} archived. It is kept, and can be restored.", "success")
-    db.session.commit()
+    _toggle_archive(item)
     return redirect_after_post(url_for(".partnership", slug=item.slug))
 
 
@@ -483,7 +481,6 @@ def organisation(organisation_id: int) -> ResponseReturnValue:
         people=queries.people_for(user(), organisation=item),
         can_edit=item.id
         in {o.id for o in queries.organisations_for(user(), editable=True)},
-        archive_form=ArchiveForm(),
     )
 
 
@@ -551,13 +548,7 @@ def edit_organisation(organisation_id: int) -> ResponseReturnValue:
 def archive_organisation(organisation_id: int) -> ResponseReturnValue:
     """Archive or restore an organisation; its history stays."""
     item = load_organisation(organisation_id, edit=True)
-    if item.is_archived:
-        item.restore()
-        flash(f"{item.name} restored.", "success")
-    else:
-        item.archive()
-        flash(f"{item.name} archived. It is kept, and can be restored.", "success")
-    db.session.commit()
+    _toggle_archive(item)
     return redirect_after_post(url_for(".organisation", organisation_id=item.id))
 
 
@@ -635,7 +626,6 @@ def person(person_id: int) -> ResponseReturnValue:
         person=item,
         memberships=[m for m in item.memberships if m.partnership_id in visible],
         can_edit=item.organisation_id in editable_orgs,
-        archive_form=ArchiveForm(),
     )
 
 
@@ -701,13 +691,7 @@ def edit_person(person_id: int) -> ResponseReturnValue:
 def archive_person(person_id: int) -> ResponseReturnValue:
     """Archive or restore a person."""
     item = load_person(person_id, edit=True)
-    if item.is_archived:
-        item.restore()
-        flash(f"{item.name} restored.", "success")
-    else:
-        item.archive()
-        flash(f"{item.name} archived. They are kept, and can be restored.", "success")
-    db.session.commit()
+    _toggle_archive(item)
     return redirect_after_post(url_for(".person", person_id=item.id))
 
 
