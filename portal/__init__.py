@@ -61,6 +61,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    from governance import cli as governance_cli
+    from governance import plan_views
+    from governance import record_views
     from portal import auth
     from portal import cli
     from portal import errors
@@ -69,16 +72,29 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from portal import views
     from portal.admin import views as admin_views
     from portal.directory import views as directory_views
+    from surveys import cli as survey_cli
+    from surveys import fieldwork
+    from surveys import respond_views
+    from surveys import results_views
+    from surveys import views as survey_views
 
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     mail.init_app(app)
     cli.init_app(app)
+    survey_cli.init_app(app)
+    governance_cli.init_app(app)
+    fieldwork.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(directory_views.bp)
+    app.register_blueprint(survey_views.bp)
+    app.register_blueprint(respond_views.respond_bp)
+    app.register_blueprint(results_views.bp)
+    app.register_blueprint(plan_views.bp)
+    app.register_blueprint(record_views.bp)
     return app
 
 

@@ -16,6 +16,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     #: Links in emails are built from this, never from the request's Host header.
     BASE_URL = "http://127.0.0.1:5000"
+    #: Wave dates are calendar dates in this zone.
+    TIMEZONE = "Europe/London"
     MAIL_SERVER = ""
     MAIL_PORT = 587
     MAIL_USERNAME = ""
@@ -44,3 +46,6 @@ class Config:
     LOGIN_WINDOW_MINUTES = 15
     RESET_TOKEN_MINUTES = 60
     INVITE_TOKEN_DAYS = 7
+    #: Bad survey links allowed from one address per window before a 429.
+    SURVEY_LINK_MAX_FAILURES = 20
+    SURVEY_LINK_WINDOW_MINUTES = 10

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from governance import demo as plan_demo
+from governance import record_demo
 from portal import demo_data
 from portal.admin.services import create_user
 from portal.directory import services
@@ -15,6 +17,7 @@ from portal.models import Programme
 from portal.models import Scope
 from portal.models import Sector
 from portal.models import User
+from surveys import demo as survey_demo
 
 #: Shared by every demo account; shown by ``make run``. Never use demo data in production.
 DEMO_PASSWORD = "Mentoring-Works-2026"  # noqa: S105
@@ -39,14 +42,14 @@ DEMO_LOGINS = (
     DemoLogin(
         "coordinator@portal.example",
         "Casey Coordinator",
-        "coordinator of New Routes and Shine",
+        "coordinator of New Routes, Shine and the County partnership",
         "new-routes",
         MemberRole.COORDINATOR,
     ),
     DemoLogin(
         "board@portal.example",
         "Bobbie Board",
-        "board member of New Routes",
+        "board member of New Routes and the County partnership",
         "new-routes",
         MemberRole.BOARD_MEMBER,
     ),
@@ -115,8 +118,27 @@ def load() -> list[DemoLogin]:
             )
     for login in DEMO_LOGINS:
         _ensure_login(login, partnerships)
+    survey_demo.load()
+    record_demo.load()
+    _join_county_partnership()
     db.session.flush()
     return list(DEMO_LOGINS)
+
+
+def _join_county_partnership() -> None:
+    """The coordinator and board member also serve the county strategy's partnership."""
+    county = db.session.scalar(
+        select(Partnership).where(Partnership.slug == plan_demo.PARTNERSHIP_SLUG)
+    )
+    if county is None:
+        return
+    for email, role in (
+        ("coordinator@portal.example", MemberRole.COORDINATOR),
+        ("board@portal.example", MemberRole.BOARD_MEMBER),
+    ):
+        person = services.find_person(email)
+        if person is not None:
+            services.set_membership(county, person, role)
 
 
 def _ensure_login(login: DemoLogin, partnerships: dict[str, Partnership]) -> None:

@@ -46,6 +46,7 @@ from portal.models import Person
 from portal.models import Programme
 from portal.models import Scope
 from portal.models import Sector
+from portal.spreadsheets import safe_cell
 
 bp = Blueprint("directory", __name__)
 
@@ -358,13 +359,6 @@ def add_member(slug: str) -> ResponseReturnValue:
     ), status
 
 
-def _csv_cell(value: str) -> str:
-    """Neutralise spreadsheet formulas (=, +, -, @, tab, CR) in exported cells."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
-
-
 @bp.get("/partnerships/<slug>/people.csv")
 @login_required
 def export_people(slug: str) -> ResponseReturnValue:
@@ -381,7 +375,7 @@ def export_people(slug: str) -> ResponseReturnValue:
         role = roles.get(person.id, "")
         writer.writerow(
             [
-                _csv_cell(value)
+                safe_cell(value)
                 for value in (
                     person.name,
                     person.email,

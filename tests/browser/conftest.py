@@ -59,10 +59,8 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A fresh browser page that records console errors (CSP violations show up there)."""
-    context = browser.new_context(base_url=live_server)
+def _recording_tab(context):
+    """A new tab in ``context`` that records console errors (CSP violations show up there)."""
     tab = context.new_page()
     tab.console_errors = []
     # Chromium logs every 4xx as "Failed to load resource"; a 422 form answer is expected.
@@ -74,8 +72,34 @@ def page(browser, live_server):
             and tab.console_errors.append(message.text)
         ),
     )
-    yield tab
+    return tab
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page that records console errors (CSP violations show up there)."""
+    context = browser.new_context(base_url=live_server)
+    yield _recording_tab(context)
     context.close()
+
+
+@pytest.fixture
+def new_browser(browser, live_server):
+    """Open a new tab in a browser with no cookies (a browser closed and opened again).
+
+    ``new_browser(java_script_enabled=False)`` gives one without JavaScript. Close
+    the tab's context to "close the browser"; any left open are closed afterwards.
+    """
+    contexts = []
+
+    def _open(**options):
+        context = browser.new_context(base_url=live_server, **options)
+        contexts.append(context)
+        return _recording_tab(context)
+
+    yield _open
+    for context in contexts:
+        context.close()
 
 
 def assert_accessible(tab) -> None:

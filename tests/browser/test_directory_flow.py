@@ -129,6 +129,8 @@ def test_live_search_swaps_rows(page, world):
 
 def test_htmx_is_locked_down_in_the_browser(page, world):
     sign_in_with_keyboard(page, "coord-x@example.org")
+    # htmx merges the meta config once the document has loaded.
+    page.wait_for_load_state("load")
     config = page.evaluate(
         "() => ({eval: htmx.config.allowEval, scripts: htmx.config.allowScriptTags, self: htmx.config.selfRequestsOnly, cache: htmx.config.historyCacheSize})"
     )

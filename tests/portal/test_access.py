@@ -5,12 +5,22 @@ import pytest
 from portal.directory import services
 from portal.extensions import db
 from tests.conftest import login
+from tests.governance.test_plan_views import add_matrix_plan
+from tests.governance.test_plan_views import plans_matrix
+from tests.governance.test_record_views import record_matrix
+from tests.surveys.test_results import results_matrix
+from tests.surveys.test_survey_access import add_matrix_survey
+from tests.surveys.test_survey_access import survey_matrix
 
 ROLES = ["anonymous", "x_contact", "x_board", "x_coordinator", "y_coordinator", "admin"]
 
 
 def _matrix(w):
-    """endpoint -> (method, url, {role: status}); POSTs send an empty form."""
+    """endpoint -> (method, url, {role: status}); POSTs send an empty form.
+
+    Survey and respondent endpoints come from ``survey_matrix``, between the
+    directory's reads and its state changes (archiving X would hide the survey).
+    """
     x, org, person = w["x"].slug, w["x_partner"].id, w["x_person"].id
     ok_all = dict.fromkeys(ROLES[1:], 200)
     edit_x = {
@@ -43,7 +53,7 @@ def _matrix(w):
         "y_coordinator": 404,
         "admin": 303,
     }
-    return {
+    reads = {
         "portal.index": ("GET", "/", ok_all),
         "auth.login": (
             "GET",
@@ -108,7 +118,9 @@ def _matrix(w):
             "/people/import/confirm",
             {**coordinators, "x_coordinator": 400, "y_coordinator": 400, "admin": 400},
         ),
-        # State changes last, so they do not disturb the cells above.
+    }
+    # State changes last, so they do not disturb the cells above.
+    changes = {
         "directory.archive_programme": (
             "POST",
             "/programmes/prog-x/archive",
@@ -127,14 +139,25 @@ def _matrix(w):
         ),
         "auth.logout": ("POST", "/auth/logout", dict.fromkeys(ROLES[1:], 303)),
     }
+    # Results before the survey's own changes, which delete the matrix item.
+    return {
+        **reads,
+        **results_matrix(w),
+        **plans_matrix(w),
+        **record_matrix(w),
+        **survey_matrix(w),
+        **changes,
+    }
 
 
 @pytest.fixture
 def programme_world(world):
+    """X in programme prog-x, with a survey on X (section, item, wave, invitation)
+    and a strategy on X (theme, group, action, indicator)."""
     programme = services.create_programme(slug="prog-x", name="Programme X")
     world["x"].programme = programme
     db.session.commit()
-    return world
+    return add_matrix_plan(add_matrix_survey(world))
 
 
 def test_every_endpoint_is_in_the_matrix(app, programme_world):

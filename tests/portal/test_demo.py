@@ -28,7 +28,9 @@ def test_demo_has_the_six_psps_with_their_leads(app):
         p.slug: next(
             x.organisation.name for x in p.participations if x.role is PartnerRole.LEAD
         )
-        for p in db.session.scalars(select(Partnership))
+        for p in db.session.scalars(
+            select(Partnership).where(Partnership.programme_id.is_not(None))
+        )
     }
     assert leads == {
         "new-routes": "The Wise Group",
@@ -44,9 +46,18 @@ def test_demo_has_the_six_psps_with_their_leads(app):
         if p.scope.value == "national"
     }
     assert national == {"new-routes", "shine"}
-    assert all(
-        p.programme and p.programme.slug == "rrcf"
+    rrcf = {
+        p.slug
         for p in db.session.scalars(select(Partnership))
+        if p.programme and p.programme.slug == "rrcf"
+    }
+    assert rrcf == set(leads)
+    # The county strategy's partnership stands outside the programme.
+    assert (
+        db.session.scalar(
+            select(Partnership).where(Partnership.slug == "county-reducing-offending")
+        ).programme
+        is None
     )
 
 

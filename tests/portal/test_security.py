@@ -141,6 +141,21 @@ def test_every_state_changing_route_needs_csrf(csrf_client, world):
         "slug": "x-partnership",
         "token": "t",
         "name": "n",
+        # Survey and respondent routes: CSRF is refused before any lookup.
+        "section_id": 1,
+        "item_id": 1,
+        "number": 1,
+        "invitation_id": 1,
+        "kind": "invitation",
+        "fmt": "csv",
+        # Governance record routes: CSRF is refused before any lookup.
+        "meeting_id": 1,
+        "agreement_id": 1,
+        # Action-plan routes, likewise.
+        "action_id": 1,
+        "theme_id": 1,
+        "group_id": 1,
+        "indicator_id": 1,
     }
     checked = 0
     with app.test_request_context():
