@@ -35,7 +35,7 @@ _built_apps: list[Flask] = []
 
 
 def _reset_postgres() -> None:
-    """Empty every table (the schema is created once per run)."""
+    """Empty every table and restart its ids (the schema is created once per run)."""
     global _schema_ready
     if not _schema_ready:
         db.drop_all()
@@ -44,9 +44,19 @@ def _reset_postgres() -> None:
         db.create_all()
         _schema_ready = True
         return
-    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    # DELETE rather than TRUNCATE: truncating sixty tables makes new files for each
+    # and took over a second per test; deleting a test's few rows takes milliseconds.
     with db.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+        used = connection.scalars(
+            text(
+                "SELECT sequencename FROM pg_sequences"
+                " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+            )
+        ).all()
+        for sequence in used:
+            connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
 
 def mark_schema_dirty() -> None:
