@@ -1234,6 +1234,23 @@ def attach_paper(
     return paper
 
 
+def remove_paper(paper: AgendaPaper, *, at: datetime | None = None) -> str:
+    """Take a paper off its item (until the minutes are approved); returns its title.
+
+    The stored file's row goes too, so ``uploads.sweep_orphans`` removes the file.
+    """
+    item = paper.item
+    meeting = item.meeting
+    _refuse_if_minutes_final(meeting)
+    title, stored = paper.title, paper.file
+    item.papers.remove(paper)
+    db.session.flush()
+    db.session.delete(stored)
+    _touch(meeting, _moment(at))
+    _flush_meeting()
+    return title
+
+
 def visible_items(meeting: Meeting, *, sees_confidential: bool) -> list[AgendaItem]:
     """The agenda a reader may see: partner contacts miss the confidential items."""
     return [

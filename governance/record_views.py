@@ -2,12 +2,15 @@
 
 from datetime import date
 from datetime import time
+from datetime import timedelta
+from typing import Any
 from typing import cast
 
 from flask import Blueprint
 from flask import abort
 from flask import flash
 from flask import make_response
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
@@ -21,23 +24,43 @@ from governance import meetings
 from governance import plans
 from governance import uploads
 from governance.agreements import Agreement
+from governance.agreements import AgreementContent
 from governance.agreements import AgreementDocument
 from governance.agreements import AgreementError
+from governance.agreements import AgreementStatus
 from governance.agreements import AgreementVersion
+from governance.agreements import Funding
+from governance.agreements import PartyTerms
+from governance.meetings import AgendaItem
+from governance.meetings import AgendaPaper
 from governance.meetings import AttendanceStatus
+from governance.meetings import ItemKind
 from governance.meetings import Meeting
 from governance.meetings import MeetingError
+from governance.meetings import MeetingStatus
 from governance.meetings import Minutes
 from governance.meetings import MinutesConflictError
 from governance.meetings import MinutesStatus
+from governance.record_forms import MAX_ROWS
 from governance.record_forms import ActionArisingForm
+from governance.record_forms import AgreeForm
 from governance.record_forms import ApproveForm
 from governance.record_forms import AttendanceForm
+from governance.record_forms import CancelForm
 from governance.record_forms import ConfirmForm
 from governance.record_forms import DecisionForm
+from governance.record_forms import DocumentForm
+from governance.record_forms import EndForm
+from governance.record_forms import ItemForm
 from governance.record_forms import MeetingForm
+from governance.record_forms import MemorandumForm
 from governance.record_forms import MinutesForm
+from governance.record_forms import NewMemorandumForm
+from governance.record_forms import PaperForm
+from governance.record_forms import PeriodForm
 from governance.record_forms import SignForm
+from governance.record_forms import amount_text
+from governance.record_forms import parse_amount
 from portal import clock
 from portal.access import can_edit_partnership
 from portal.access import load_partnership
@@ -47,9 +70,11 @@ from portal.access import user
 from portal.access import visible_partnership_ids
 from portal.errors import EditConflictError
 from portal.extensions import db
+from portal.htmx import is_partial_request
 from portal.htmx import redirect_after_post
 from portal.htmx import render_page_or_partial
 from portal.models import MemberRole
+from portal.models import Organisation
 from portal.models import Participation
 from portal.models import Partnership
 from portal.models import Person
@@ -137,6 +162,7 @@ def meetings_list(slug: str) -> ResponseReturnValue:
         partnership=partnership,
         meetings=meetings.meetings_for(partnership),
         can_edit=can_edit_partnership(user(), partnership),
+        sees_statistics=sees_confidential(partnership),
     )
 
 
@@ -177,11 +203,41 @@ def decisions(slug: str) -> ResponseReturnValue:
 # A meeting ---------------------------------------------------------------------------
 
 
+def agenda_open(meeting: Meeting) -> bool:
+    """Whether the agenda may still change: not cancelled, minutes not approved."""
+    return meeting.status is not MeetingStatus.CANCELLED and (
+        meeting.minutes is None or meeting.minutes.status.is_editable
+    )
+
+
+def _agenda_context(partnership: Partnership, meeting: Meeting) -> dict[str, object]:
+    """What the agenda (``record/_agenda.html``) shows, on the page and as a fragment."""
+    confidential = sees_confidential(partnership)
+    items = meetings.visible_items(meeting, sees_confidential=confidential)
+    movable = [item.id for item in items if item.kind is ItemKind.ITEM]
+    return {
+        "partnership": partnership,
+        "meeting": meeting,
+        "items": items,
+        "movable": movable,
+        "papers_visible": meetings.papers_visible(
+            meeting, sees_confidential=confidential
+        ),
+        "matters": meetings.matters_arising(meeting),
+        "can_edit": can_edit_partnership(user(), partnership),
+        "agenda_open": agenda_open(meeting),
+    }
+
+
+def _presenters(people: list[Person]) -> list[tuple[int, str]]:
+    return [(0, "No presenter")] + [(p.id, p.name) for p in people]
+
+
 def _meeting_page(
     partnership: Partnership, meeting: Meeting, status: int = 200, **forms: object
 ) -> ResponseReturnValue:
-    confidential = sees_confidential(partnership)
-    items = meetings.visible_items(meeting, sees_confidential=confidential)
+    agenda = _agenda_context(partnership, meeting)
+    items = cast(list[AgendaItem], agenda["items"])
     minutes = meeting.minutes
     rendered = {
         item.id: markdown.render(minutes.text_for(item)) if minutes else ""
@@ -195,12 +251,7 @@ def _meeting_page(
         if m.held_on > meeting.held_on
     ]
     context: dict[str, object] = {
-        "partnership": partnership,
-        "meeting": meeting,
-        "items": items,
-        "papers_visible": meetings.papers_visible(
-            meeting, sees_confidential=confidential
-        ),
+        **agenda,
         "minutes": minutes,
         "rendered": rendered,
         "decisions": [
@@ -213,11 +264,14 @@ def _meeting_page(
             for item, action in meetings.actions_arising(meeting)
             if item.id in item_ids
         ],
-        "matters": meetings.matters_arising(meeting),
         "quorum": meetings.quorum(meeting),
-        "can_edit": can_edit,
         "later_meetings": later,
     }
+    if can_edit and agenda["agenda_open"]:
+        forms.setdefault("item_form", ItemForm(formdata=None))
+        forms["item_form"].presenter.choices = _presenters(_people(partnership))  # type: ignore[attr-defined]
+    if can_edit and meeting.status is MeetingStatus.SCHEDULED:
+        forms.setdefault("cancel_form", CancelForm(formdata=None))
     if can_edit and minutes is not None:
         choices = [(item.id, item.title) for item in items]
         forms.setdefault("decision_form", DecisionForm(version=minutes.version))
@@ -617,6 +671,12 @@ def memoranda(slug: str) -> ResponseReturnValue:
         "record/memoranda.html",
         partnership=partnership,
         entries=agreements.register({partnership.id}, today()),
+        ended=[
+            agreement
+            for agreement in agreements.agreements_for(partnership)
+            if any(v.status is AgreementStatus.ENDED for v in agreement.versions)
+        ],
+        can_edit=can_edit_partnership(user(), partnership),
     )
 
 
@@ -625,14 +685,23 @@ def _memorandum_page(
     agreement: Agreement,
     version: AgreementVersion,
     status: int = 200,
-    sign_form: SignForm | None = None,
+    **forms: object,
 ) -> ResponseReturnValue:
     can_edit = can_edit_partnership(user(), partnership)
     unsigned = agreements.unsigned_parties(version)
-    if can_edit and sign_form is None and unsigned:
-        sign_form = SignForm()
-    if sign_form is not None:
+    signable = version.status in (AgreementStatus.DRAFT, AgreementStatus.AGREED)
+    if can_edit:
+        if unsigned and signable:
+            forms.setdefault("sign_form", SignForm())
+        if version.status is AgreementStatus.DRAFT:
+            forms.setdefault("agree_form", AgreeForm(version=agreement.version))
+        if version.status is AgreementStatus.AGREED:
+            forms.setdefault("end_form", EndForm(version=agreement.version))
+        forms.setdefault("document_form", DocumentForm())
+    sign_form = forms.get("sign_form")
+    if isinstance(sign_form, SignForm):
         sign_form.organisation.choices = [(o.id, o.name) for o in unsigned]
+    shown = [forms.get(name) for name in FORM_ORDER]
     return render_template(
         "record/memorandum.html",
         partnership=partnership,
@@ -640,9 +709,14 @@ def _memorandum_page(
         version=version,
         unsigned=unsigned,
         can_edit=can_edit,
-        sign_form=sign_form,
         money=agreements.money,
+        failed=[form for form in shown if form is not None and form.errors],  # type: ignore[attr-defined]
+        **{name: forms.get(name) for name in FORM_ORDER},
     ), status
+
+
+#: The forms of a memorandum's page, in page order.
+FORM_ORDER = ("agree_form", "sign_form", "document_form", "end_form")
 
 
 @bp.get("/partnerships/<slug>/memoranda/<int:agreement_id>")
@@ -684,7 +758,7 @@ def sign(slug: str, agreement_id: int, number: int) -> ResponseReturnValue:
     unsigned = agreements.unsigned_parties(version)
     form.organisation.choices = [(o.id, o.name) for o in unsigned]
     if not form.validate_on_submit():
-        return _memorandum_page(partnership, agreement, version, 422, form)
+        return _memorandum_page(partnership, agreement, version, 422, sign_form=form)
     organisation = next(o for o in unsigned if o.id == form.organisation.data)
     try:
         agreements.sign(
@@ -699,7 +773,9 @@ def sign(slug: str, agreement_id: int, number: int) -> ResponseReturnValue:
     except (AgreementError, EditConflictError) as error:
         db.session.rollback()
         form.signed_on.errors.append(error.message)
-        return _memorandum_page(partnership, agreement, version, error.status, form)
+        return _memorandum_page(
+            partnership, agreement, version, error.status, sign_form=form
+        )
     db.session.commit()
     flash(f"{organisation.name} has signed version {version.number}.", "success")
     return redirect_after_post(
@@ -722,3 +798,790 @@ def document(slug: str, agreement_id: int, document_id: int) -> ResponseReturnVa
     response = make_response(uploads.read_bytes(attached.file))
     response.headers.update(uploads.download_headers(attached.file))
     return response
+
+
+# Writing memoranda -------------------------------------------------------------------
+
+
+def _organisations(
+    partnership: Partnership, version: AgreementVersion | None = None
+) -> dict[int, Organisation]:
+    """The organisations a memorandum may name: the partnership's, and any already named."""
+    found = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Organisation)
+            .join(Participation, Participation.organisation_id == Organisation.id)
+            .where(Participation.partnership_id == partnership.id)
+        )
+    }
+    for organisation in version.party_organisations if version else []:
+        found.setdefault(organisation.id, organisation)
+    return dict(sorted(found.items(), key=lambda pair: pair[1].name.casefold()))
+
+
+def _version_data(version: AgreementVersion, opened_version: int) -> dict[str, object]:
+    """A version's content as form data, to start an edit or an amendment from."""
+    return {
+        "version": opened_version,
+        "purpose": version.purpose,
+        "scope": version.scope,
+        "vision": version.vision,
+        "decision_protocol": version.decision_protocol,
+        "starts_on": version.starts_on,
+        "review_on": version.review_on,
+        "ends_on": version.ends_on,
+        "change_note": version.change_note,
+        "parties": [
+            {
+                "organisation": p.organisation_id,
+                "role": p.role,
+                "responsibilities": p.responsibilities,
+            }
+            for p in version.parties
+        ],
+        "funding": [
+            {
+                "organisation": f.organisation_id,
+                "amount": amount_text(f.amount),
+                "period": f.period,
+                "caveat": f.caveat,
+            }
+            for f in version.funding
+        ],
+    }
+
+
+def _with_blank_rows(form: MemorandumForm) -> None:
+    """Leave a blank row at the end of the parties and of the funding."""
+    for rows, which in ((form.parties, "party"), (form.funding, "funding")):
+        if all(not entry.form.is_blank() for entry in rows):
+            form.add_row(which)
+
+
+def _read_memorandum(
+    form: MemorandumForm, organisations: dict[int, Organisation]
+) -> str | None:
+    """For a posted form: "added" (a blank row was asked for), "valid" or "invalid"."""
+    choices = [(o.id, o.name) for o in organisations.values()]
+    form.set_organisations(choices)
+    if not form.is_submitted():
+        return None
+    wanted = request.form.get("add")
+    if wanted in ("party", "funding"):
+        form.add_row(wanted)
+        form.set_organisations(choices)
+        return "added"
+    return "valid" if form.validate_on_submit() else "invalid"
+
+
+def _content(
+    form: MemorandumForm, organisations: dict[int, Organisation]
+) -> AgreementContent:
+    """What the validated form says, for the agreements service."""
+    return AgreementContent(
+        purpose=form.purpose.data or "",
+        starts_on=cast(date, form.starts_on.data),
+        scope=form.scope.data or "",
+        vision=form.vision.data or "",
+        decision_protocol=form.decision_protocol.data or "",
+        review_on=form.review_on.data,
+        ends_on=form.ends_on.data,
+        parties=[
+            PartyTerms(
+                organisations[row.organisation.data],
+                row.role.data or "",
+                row.responsibilities.data or "",
+            )
+            for row in form.party_rows()
+        ],
+        funding=[
+            Funding(
+                organisations[row.organisation.data],
+                parse_amount(row.amount.data),
+                row.period.data or "",
+                row.caveat.data or "",
+            )
+            for row in form.funding_rows()
+        ],
+    )
+
+
+def _place_error(form: MemorandumForm, message: str) -> None:
+    """Show a message from the service beside the field it is about."""
+    lowered = message.lower()
+    for words, name in (
+        ("end date", "ends_on"),
+        ("review date", "review_on"),
+        ("purpose", "purpose"),
+        ("title", "title"),
+    ):
+        field = getattr(form, name, None)
+        if words in lowered and field is not None:
+            field.errors.append(message)
+            return
+    form.form_errors.append(message)
+
+
+def _memorandum_form(
+    partnership: Partnership,
+    form: MemorandumForm,
+    *,
+    heading: str,
+    status: int,
+    agreement: Agreement | None = None,
+    number: int | None = None,
+    problem: str | None = None,
+    added: str | None = None,
+) -> ResponseReturnValue:
+    cancel = (
+        url_for(".memorandum", slug=partnership.slug, agreement_id=agreement.id)
+        if agreement
+        else url_for(".memoranda", slug=partnership.slug)
+    )
+    return render_template(
+        "record/memorandum_form.html",
+        partnership=partnership,
+        agreement=agreement,
+        form=form,
+        heading=heading,
+        number=number,
+        problem=problem,
+        added=added,
+        cancel=cancel,
+        max_rows=MAX_ROWS,
+    ), status
+
+
+def _memorandum_url(agreement: Agreement, number: int | None = None) -> str:
+    return url_for(
+        ".memorandum",
+        slug=agreement.partnership.slug,
+        agreement_id=agreement.id,
+        v=number,
+    )
+
+
+@bp.route("/partnerships/<slug>/memoranda/new", methods=["GET", "POST"])
+@login_required
+def create_memorandum(slug: str) -> ResponseReturnValue:
+    """Start a memorandum: its title and a draft version 1."""
+    partnership = load_partnership(slug, edit=True)
+    organisations = _organisations(partnership)
+    form = NewMemorandumForm()
+    state = _read_memorandum(form, organisations)
+    status = {"invalid": 422}.get(state or "", 200)
+    if state == "valid":
+        try:
+            agreement = agreements.create_agreement(
+                partnership,
+                title=form.title.data or "",
+                content=_content(form, organisations),
+                by=user(),
+            )
+        except AgreementError as error:
+            db.session.rollback()
+            _place_error(form, error.message)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(f"{agreement.title}: draft version 1 saved.", "success")
+            return redirect_after_post(_memorandum_url(agreement, 1))
+    return _memorandum_form(
+        partnership,
+        form,
+        heading="Start a memorandum of understanding",
+        status=status,
+        added=request.form.get("add") if state == "added" else None,
+    )
+
+
+@bp.route(
+    "/partnerships/<slug>/memoranda/<int:agreement_id>/draft",
+    methods=["GET", "POST"],
+)
+@login_required
+def edit_memorandum(slug: str, agreement_id: int) -> ResponseReturnValue:
+    """Change the draft version; a stale form keeps its text and says who won."""
+    partnership = load_partnership(slug, edit=True)
+    agreement = _agreement(partnership, agreement_id)
+    draft = agreement.draft
+    if draft is None and request.method == "GET":
+        flash(
+            "There is no draft to change: amend the memorandum to make a new version.",
+            "error",
+        )
+        return redirect(_memorandum_url(agreement))
+    organisations = _organisations(partnership, draft)
+    if request.method == "GET" and draft is not None:
+        form = MemorandumForm(data=_version_data(draft, agreement.version))
+    else:
+        form = MemorandumForm()
+    state = _read_memorandum(form, organisations)
+    if state is None:
+        _with_blank_rows(form)
+        form.set_organisations([(o.id, o.name) for o in organisations.values()])
+    status = {"invalid": 422}.get(state or "", 200)
+    problem = None
+    if state == "valid" and draft is None:
+        # Agreed by someone else since the form was opened.
+        status, problem = 409, agreements.CONFLICT_MESSAGE
+        form.version.data = agreement.version
+    elif state == "valid" and draft is not None:
+        try:
+            agreements.update_draft(
+                draft,
+                opened_version=form.opened_version(),
+                content=_content(form, organisations),
+                change_note=form.change_note.data if draft.number > 1 else None,
+                by=user(),
+            )
+        except EditConflictError as error:
+            db.session.rollback()
+            status, problem = error.status, error.message
+            form.version.data = agreement.version
+        except AgreementError as error:
+            db.session.rollback()
+            _place_error(form, error.message)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(f"Draft version {draft.number} saved.", "success")
+            return redirect_after_post(_memorandum_url(agreement, draft.number))
+    number = draft.number if draft else agreement.latest.number
+    return _memorandum_form(
+        partnership,
+        form,
+        heading=f"Change draft version {number}",
+        status=status,
+        agreement=agreement,
+        number=number,
+        problem=problem,
+        added=request.form.get("add") if state == "added" else None,
+    )
+
+
+@bp.route(
+    "/partnerships/<slug>/memoranda/<int:agreement_id>/amend",
+    methods=["GET", "POST"],
+)
+@login_required
+def amend_memorandum(slug: str, agreement_id: int) -> ResponseReturnValue:
+    """Make the next version from the agreed one: the form starts as a copy of it."""
+    partnership = load_partnership(slug, edit=True)
+    agreement = _agreement(partnership, agreement_id)
+    current = agreement.current
+    if request.method == "GET":
+        if agreement.draft is not None:
+            flash(
+                f"Version {agreement.draft.number} is already being drafted: "
+                "change that draft instead.",
+                "error",
+            )
+            return redirect(
+                url_for(".edit_memorandum", slug=slug, agreement_id=agreement_id)
+            )
+        if current is None:
+            flash("Only an agreed memorandum can be amended.", "error")
+            return redirect(_memorandum_url(agreement))
+        data = _version_data(current, agreement.version) | {"change_note": ""}
+        form = MemorandumForm(data=data)
+    else:
+        form = MemorandumForm()
+    organisations = _organisations(partnership, current)
+    state = _read_memorandum(form, organisations)
+    if state is None:
+        _with_blank_rows(form)
+        form.set_organisations([(o.id, o.name) for o in organisations.values()])
+    status = {"invalid": 422}.get(state or "", 200)
+    problem = None
+    if state == "valid":
+        try:
+            new = agreements.amend(
+                agreement,
+                opened_version=form.opened_version(),
+                change_note=form.change_note.data or "",
+                by=user(),
+            )
+            agreements.update_draft(
+                new,
+                opened_version=agreement.version,
+                content=_content(form, organisations),
+                by=user(),
+            )
+        except EditConflictError as error:
+            db.session.rollback()
+            status, problem = error.status, error.message
+            form.version.data = agreement.version
+        except AgreementError as error:
+            db.session.rollback()
+            _place_error(form, error.message)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(f"Draft version {new.number} saved.", "success")
+            return redirect_after_post(_memorandum_url(agreement, new.number))
+    number = agreement.latest.number + 1
+    return _memorandum_form(
+        partnership,
+        form,
+        heading=f"Amend the memorandum: version {number}",
+        status=status,
+        agreement=agreement,
+        number=number,
+        problem=problem,
+        added=request.form.get("add") if state == "added" else None,
+    )
+
+
+def _version_change(
+    slug: str, agreement_id: int, number: int
+) -> tuple[Partnership, Agreement, AgreementVersion]:
+    partnership = load_partnership(slug, edit=True)
+    agreement = _agreement(partnership, agreement_id)
+    return partnership, agreement, _version(agreement, number)
+
+
+@bp.post(
+    "/partnerships/<slug>/memoranda/<int:agreement_id>/versions/<int:number>/agree"
+)
+@login_required
+def agree_memorandum(slug: str, agreement_id: int, number: int) -> ResponseReturnValue:
+    """Record that the partners agreed the draft; the version it replaces is superseded."""
+    partnership, agreement, version = _version_change(slug, agreement_id, number)
+    form = AgreeForm()
+    if not form.validate_on_submit():
+        return _memorandum_page(partnership, agreement, version, 422, agree_form=form)
+    try:
+        agreements.agree(
+            version,
+            opened_version=form.opened_version(),
+            agreed_on=cast(date, form.agreed_on.data),
+            by=user(),
+            today=today(),
+        )
+    except (AgreementError, EditConflictError) as error:
+        db.session.rollback()
+        form.agreed_on.errors.append(error.message)
+        form.version.data = agreement.version
+        return _memorandum_page(
+            partnership, agreement, version, error.status, agree_form=form
+        )
+    db.session.commit()
+    flash(f"Version {number} is agreed and now in force.", "success")
+    return redirect_after_post(_memorandum_url(agreement, number))
+
+
+@bp.post("/partnerships/<slug>/memoranda/<int:agreement_id>/versions/<int:number>/end")
+@login_required
+def end_memorandum(slug: str, agreement_id: int, number: int) -> ResponseReturnValue:
+    """Bring the memorandum in force to an end, with the date and the reason."""
+    partnership, agreement, version = _version_change(slug, agreement_id, number)
+    form = EndForm()
+    valid = form.validate_on_submit()
+    if valid and cast(date, form.ended_on.data) > today():
+        form.ended_on.errors.append("The date it ended cannot be in the future")
+        valid = False
+    if not valid:
+        return _memorandum_page(partnership, agreement, version, 422, end_form=form)
+    try:
+        agreements.end_agreement(
+            version,
+            opened_version=form.opened_version(),
+            ended_on=cast(date, form.ended_on.data),
+            reason=form.reason.data or "",
+            by=user(),
+        )
+    except (AgreementError, EditConflictError) as error:
+        db.session.rollback()
+        form.ended_on.errors.append(error.message)
+        form.version.data = agreement.version
+        return _memorandum_page(
+            partnership, agreement, version, error.status, end_form=form
+        )
+    db.session.commit()
+    flash(f"{agreement.title} has ended.", "success")
+    return redirect_after_post(_memorandum_url(agreement, number))
+
+
+@bp.post(
+    "/partnerships/<slug>/memoranda/<int:agreement_id>/versions/<int:number>/documents"
+)
+@login_required
+def attach_document(slug: str, agreement_id: int, number: int) -> ResponseReturnValue:
+    """Attach a document to a version, checked by its content; nothing kept if refused."""
+    partnership, agreement, version = _version_change(slug, agreement_id, number)
+    form = DocumentForm()
+    if not form.validate_on_submit():
+        return _memorandum_page(
+            partnership, agreement, version, 422, document_form=form
+        )
+    upload = form.file.data
+    try:
+        attached = agreements.attach_document(
+            version,
+            upload.stream,
+            upload.filename or "",
+            description=form.description.data or "",
+            by=user(),
+        )
+    except (uploads.UploadError, AgreementError, EditConflictError) as error:
+        db.session.rollback()
+        form.file.errors.append(error.message)
+        return _memorandum_page(
+            partnership, agreement, version, error.status, document_form=form
+        )
+    db.session.commit()
+    flash(f"{attached.file.display_name} attached to version {number}.", "success")
+    return redirect_after_post(_memorandum_url(agreement, number) + "#documents")
+
+
+# Agenda ------------------------------------------------------------------------------
+
+
+def _item(meeting: Meeting, item_id: int) -> AgendaItem:
+    """The meeting's agenda item; any other answers 404."""
+    item = db.get_or_404(AgendaItem, item_id)
+    if item.meeting_id != meeting.id:
+        abort(404)
+    return item
+
+
+def _agenda_fragment(
+    partnership: Partnership,
+    meeting: Meeting,
+    status: int = 200,
+    problem: str | None = None,
+    moved: tuple[int, str] | None = None,
+) -> ResponseReturnValue:
+    """The agenda alone, for htmx to swap in place (with the meeting's new version)."""
+    response = make_response(
+        render_template(
+            "record/_agenda.html",
+            **_agenda_context(partnership, meeting),
+            agenda_problem=problem,
+            moved=moved,
+            fragment=True,
+        ),
+        status,
+    )
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.post("/partnerships/<slug>/meetings/<int:meeting_id>/items")
+@login_required
+def add_item(slug: str, meeting_id: int) -> ResponseReturnValue:
+    """Add an item at the end of the agenda."""
+    partnership = load_partnership(slug, edit=True)
+    meeting_ = _meeting(partnership, meeting_id)
+    people = _people(partnership)
+    form = ItemForm()
+    form.presenter.choices = _presenters(people)
+    if not form.validate_on_submit():
+        return _meeting_page(partnership, meeting_, 422, item_form=form)
+    try:
+        item = meetings.add_item(
+            meeting_,
+            title=form.title.data or "",
+            presenter=next((p for p in people if p.id == form.presenter.data), None),
+            duration_minutes=form.duration_minutes.data,
+            description=form.description.data or "",
+            confidential=form.confidential.data,
+        )
+    except (MeetingError, EditConflictError) as error:
+        db.session.rollback()
+        form.title.errors.append(error.message)
+        return _meeting_page(partnership, meeting_, error.status, item_form=form)
+    db.session.commit()
+    flash(f"“{item.title}” added to the agenda.", "success")
+    return redirect_after_post(_meeting_url(meeting_, f"item-{item.id}"))
+
+
+def _item_form(item: AgendaItem) -> ItemForm:
+    """The item's form, filled from what is saved."""
+    return ItemForm(
+        formdata=None,
+        data={
+            "version": item.meeting.version,
+            "title": item.title,
+            "presenter": item.presenter_id or 0,
+            "duration_minutes": item.duration_minutes,
+            "description": item.description,
+            "confidential": item.confidential,
+        },
+    )
+
+
+def _item_page(
+    partnership: Partnership,
+    meeting: Meeting,
+    item: AgendaItem,
+    form: ItemForm,
+    status: int = 200,
+    *,
+    paper_form: PaperForm | None = None,
+    problem: str | None = None,
+) -> ResponseReturnValue:
+    form.submit.label.text = "Save item"
+    return render_template(
+        "record/item_form.html",
+        partnership=partnership,
+        meeting=meeting,
+        item=item,
+        form=form,
+        paper_form=paper_form or PaperForm(formdata=None),
+        problem=problem,
+        agenda_open=agenda_open(meeting),
+    ), status
+
+
+@bp.route(
+    "/partnerships/<slug>/meetings/<int:meeting_id>/items/<int:item_id>",
+    methods=["GET", "POST"],
+)
+@login_required
+def edit_item(slug: str, meeting_id: int, item_id: int) -> ResponseReturnValue:
+    """Change an agenda item, and attach its papers."""
+    partnership = load_partnership(slug, edit=True)
+    meeting_ = _meeting(partnership, meeting_id)
+    item = _item(meeting_, item_id)
+    people = _people(partnership)
+    form = _item_form(item) if request.method == "GET" else ItemForm()
+    form.presenter.choices = _presenters(people)
+    if not form.validate_on_submit():
+        return _item_page(
+            partnership, meeting_, item, form, 422 if form.is_submitted() else 200
+        )
+    try:
+        meetings.update_item(
+            item,
+            opened_version=form.opened_version(),
+            title=form.title.data or "",
+            presenter=next((p for p in people if p.id == form.presenter.data), None),
+            duration_minutes=form.duration_minutes.data,
+            description=form.description.data or "",
+            confidential=form.confidential.data,
+        )
+    except (MeetingError, EditConflictError) as error:
+        db.session.rollback()
+        form.version.data = meeting_.version
+        return _item_page(
+            partnership, meeting_, item, form, error.status, problem=error.message
+        )
+    db.session.commit()
+    flash(f"“{item.title}” saved.", "success")
+    return redirect_after_post(_meeting_url(meeting_, f"item-{item.id}"))
+
+
+@bp.post("/partnerships/<slug>/meetings/<int:meeting_id>/items/<int:item_id>/move")
+@login_required
+def move_item(slug: str, meeting_id: int, item_id: int) -> ResponseReturnValue:
+    """Move an item up or down; htmx swaps the agenda, a plain post reloads the page."""
+    partnership = load_partnership(slug, edit=True)
+    meeting_ = _meeting(partnership, meeting_id)
+    item = _item(meeting_, item_id)
+    direction = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if direction is None:
+        abort(400)
+    try:
+        meetings.move_item(item, direction)
+    except (MeetingError, EditConflictError) as error:
+        db.session.rollback()
+        if is_partial_request():
+            return _agenda_fragment(partnership, meeting_, error.status, error.message)
+        flash(error.message, "error")
+        return _meeting_page(partnership, meeting_, error.status)
+    db.session.commit()
+    if is_partial_request():
+        moved = (item.id, request.form["direction"])
+        return _agenda_fragment(partnership, meeting_, moved=moved)
+    return redirect_after_post(_meeting_url(meeting_, f"item-{item.id}"))
+
+
+@bp.post("/partnerships/<slug>/meetings/<int:meeting_id>/items/<int:item_id>/remove")
+@login_required
+def remove_item(slug: str, meeting_id: int, item_id: int) -> ResponseReturnValue:
+    """Take an item off the agenda (refused once it has minutes, decisions or actions)."""
+    partnership = load_partnership(slug, edit=True)
+    meeting_ = _meeting(partnership, meeting_id)
+    item = _item(meeting_, item_id)
+    title = item.title
+    try:
+        meetings.remove_item(item)
+    except (MeetingError, EditConflictError) as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _meeting_page(partnership, meeting_, error.status)
+    db.session.commit()
+    flash(f"“{title}” removed from the agenda.", "success")
+    return redirect_after_post(_meeting_url(meeting_, "agenda"))
+
+
+@bp.post("/partnerships/<slug>/meetings/<int:meeting_id>/items/<int:item_id>/papers")
+@login_required
+def attach_paper(slug: str, meeting_id: int, item_id: int) -> ResponseReturnValue:
+    """Attach a paper to an agenda item, checked by its content; nothing kept if refused."""
+    partnership = load_partnership(slug, edit=True)
+    meeting_ = _meeting(partnership, meeting_id)
+    item = _item(meeting_, item_id)
+    item_form = _item_form(item)
+    item_form.presenter.choices = _presenters(_people(partnership))
+    form = PaperForm()
+    if not form.validate_on_submit():
+        return _item_page(partnership, meeting_, item, item_form, 422, paper_form=form)
+    upload = form.file.data
+    try:
+        paper = meetings.attach_paper(
+            item,
+            upload.stream,
+            upload.filename or "",
+            title=form.title.data or "",
+            by=user(),
+        )
+    except (uploads.UploadError, MeetingError, EditConflictError) as error:
+        db.session.rollback()
+        form.file.errors.append(error.message)
+        return _item_page(
+            partnership, meeting_, item, item_form, error.status, paper_form=form
+        )
+    db.session.commit()
+    flash(f"“{paper.title}” attached to “{item.title}”.", "success")
+    return redirect_after_post(
+        url_for(".edit_item", slug=slug, meeting_id=meeting_id, item_id=item_id)
+        + "#papers"
+    )
+
+
+def _paper(partnership: Partnership, meeting: Meeting, paper_id: int) -> AgendaPaper:
+    """The meeting's paper; another meeting's or partnership's answers 404."""
+    found = db.get_or_404(AgendaPaper, paper_id)
+    if (
+        found.item.meeting_id != meeting.id
+        or found.file.partnership_id != partnership.id
+    ):
+        abort(404)
+    return found
+
+
+@bp.post(
+    "/partnerships/<slug>/meetings/<int:meeting_id>/items/<int:item_id>/papers/remove"
+)
+@login_required
+def remove_paper(slug: str, meeting_id: int, item_id: int) -> ResponseReturnValue:
+    """Take a paper (``paper`` in the form) off its item, until the minutes are approved."""
+    partnership = load_partnership(slug, edit=True)
+    meeting_ = _meeting(partnership, meeting_id)
+    item = _item(meeting_, item_id)
+    found = _paper(partnership, meeting_, request.form.get("paper", 0, type=int))
+    if found.agenda_item_id != item.id:
+        abort(404)
+    try:
+        title = meetings.remove_paper(found)
+    except (MeetingError, EditConflictError) as error:
+        db.session.rollback()
+        return _item_page(
+            partnership,
+            meeting_,
+            item,
+            _item_form(item),
+            error.status,
+            problem=error.message,
+        )
+    db.session.commit()
+    flash(f"“{title}” removed from “{item.title}”.", "success")
+    return redirect_after_post(
+        url_for(".edit_item", slug=slug, meeting_id=meeting_id, item_id=item.id)
+        + "#papers"
+    )
+
+
+@bp.get("/partnerships/<slug>/meetings/<int:meeting_id>/papers/<int:paper_id>")
+@login_required
+def paper(slug: str, meeting_id: int, paper_id: int) -> ResponseReturnValue:
+    """Download a paper; confidential ones are hidden from partner contacts."""
+    partnership = load_partnership(slug)
+    meeting_ = _meeting(partnership, meeting_id)
+    found = _paper(partnership, meeting_, paper_id)
+    item = found.item
+    confidential = sees_confidential(partnership)
+    if not meetings.papers_visible(meeting_, sees_confidential=confidential) or (
+        item.confidential and not confidential
+    ):
+        abort(404)
+    response = make_response(uploads.read_bytes(found.file))
+    response.headers.update(uploads.download_headers(found.file))
+    return response
+
+
+@bp.post("/partnerships/<slug>/meetings/<int:meeting_id>/cancel")
+@login_required
+def cancel_meeting(slug: str, meeting_id: int) -> ResponseReturnValue:
+    """Call off a scheduled meeting, giving the reason."""
+    partnership = load_partnership(slug, edit=True)
+    meeting_ = _meeting(partnership, meeting_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _meeting_page(partnership, meeting_, 422, cancel_form=form)
+    try:
+        meetings.cancel_meeting(meeting_, reason=form.reason.data or "")
+    except (MeetingError, EditConflictError) as error:
+        db.session.rollback()
+        form.reason.errors.append(error.message)
+        return _meeting_page(partnership, meeting_, error.status, cancel_form=form)
+    db.session.commit()
+    flash(
+        f"The meeting on {meetings.day_text(meeting_.held_on)} is cancelled.",
+        "success",
+    )
+    return redirect_after_post(_meeting_url(meeting_))
+
+
+# Attendance statistics ---------------------------------------------------------------
+
+
+@bp.get("/partnerships/<slug>/attendance")
+@login_required
+def attendance_statistics(slug: str) -> ResponseReturnValue:
+    """Attendance per organisation over a period, for board members and coordinators."""
+    partnership = load_partnership(slug)
+    if not sees_confidential(partnership):
+        abort(403)
+    bodies = meetings.bodies_for(partnership)
+    form = PeriodForm(request.args)
+    form.body.choices = [(0, "All boards and groups")] + [
+        (b.id, b.name) for b in bodies
+    ]
+    context: dict[str, object] = {"partnership": partnership, "form": form}
+    if not form.validate():
+        return render_template(
+            "record/attendance_statistics.html", rows=None, **context
+        ), 400
+    end = form.end.data or _show_date(form.end, today())
+    start = form.start.data or _show_date(form.start, end - timedelta(days=365))
+    if end < start:
+        form.end.errors = ["The end of the period must be on or after its start"]
+        return render_template(
+            "record/attendance_statistics.html", rows=None, **context
+        ), 400
+    body = next((b for b in bodies if b.id == form.body.data), None)
+    rows = meetings.attendance_by_organisation(
+        partnership, start=start, end=end, body=body
+    )
+    return render_template(
+        "record/attendance_statistics.html",
+        rows=rows,
+        held=rows[0].meetings if rows else 0,
+        start=start,
+        end=end,
+        body=body,
+        day_text=meetings.day_text,
+        **context,
+    )
+
+
+def _show_date(field: Any, day: date) -> date:
+    """Fill a blank date field with the default it stands for, and return it."""
+    field.data = day
+    field.raw_data = None
+    return day

@@ -39,7 +39,9 @@ class Config:
     SESSION_IDLE_MINUTES = 30
     #: The CSRF token lives as long as the session, so a long form never fails on age.
     WTF_CSRF_TIME_LIMIT = None
-    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    #: A little above the 10 MB upload limit (governance.uploads), so a file just over it
+    #: gets the upload form's own message, not the generic 413 page.
+    MAX_CONTENT_LENGTH = 11 * 1024 * 1024
 
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 10
     LOGIN_MAX_FAILURES_PER_ADDRESS = 50

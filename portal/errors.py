@@ -41,7 +41,7 @@ MESSAGES = {
         "Go back and use the buttons on the page.",
     ),
     409: ("This could not be saved", "Reload the page to see the latest version."),
-    413: ("The file is too large", "Files must be smaller than 5 MB."),
+    413: ("The file is too large", "Files must be smaller than 10 MB."),
     429: ("Too many attempts", "Wait 15 minutes, then try again."),
     500: (
         "Sorry, there is a problem with the service",

@@ -22,6 +22,7 @@ from governance import markdown
 from governance import meetings
 from governance import plans
 from governance import record_demo
+from governance import uploads
 from governance.agreements import Agreement
 from governance.agreements import AgreementStatus
 from governance.meetings import AttendanceStatus
@@ -324,6 +325,19 @@ def test_agenda_items_are_ordered_timed_and_hold_papers(board):
     assert paper.file.partnership_id == board["x"].id
     with pytest.raises(MeetingError, match="papers first"):
         meetings.remove_item(first)
+    # Without its paper the item can go; the stored file's row goes with the paper.
+    stored_id = paper.file.id
+    spare = meetings.add_item(meeting, title="Spare")
+    spare_paper = meetings.attach_paper(
+        spare, io.BytesIO(make_pdf()), "spare.pdf", by=None
+    )
+    spare_file = spare_paper.file.id
+    assert meetings.remove_paper(spare_paper) == "spare.pdf"
+    db.session.commit()
+    assert spare.papers == []
+    assert db.session.get(uploads.StoredFile, spare_file) is None
+    assert db.session.get(uploads.StoredFile, stored_id) is not None
+    meetings.remove_item(spare)
     meetings.remove_item(second)
     assert [i.title for i in meeting.items] == [
         "Minutes of the last meeting",

@@ -4,12 +4,14 @@ import io
 import re
 from datetime import date
 from datetime import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from governance import agreements
 from governance import meetings
+from governance import uploads
 from governance.agreements import AgreementContent
 from governance.agreements import Funding
 from governance.agreements import PartyTerms
@@ -23,6 +25,7 @@ from portal.extensions import db
 from portal.models import MemberRole
 from tests.conftest import login
 from tests.governance.conftest import at
+from tests.governance.test_uploads import _bomb_docx
 from tests.governance.test_uploads import make_pdf
 
 JANUARY = date(2018, 1, 16)
@@ -65,6 +68,7 @@ def record_matrix(w: dict) -> dict[str, tuple[str, str, dict[str, int]]]:
     }
     no_edit = {"x_contact": 403, "x_board": 403, "y_coordinator": 404}
     mou = f"/partnerships/{x}/memoranda/{w['record_agreement'].id}"
+    item = f"{base}/items/{w['record_meeting'].items[0].id}"
     return {
         "record.memoranda": ("GET", f"/partnerships/{x}/memoranda", read_x),
         "record.memorandum": ("GET", mou, read_x),
@@ -127,6 +131,82 @@ def record_matrix(w: dict) -> dict[str, tuple[str, str, dict[str, int]]]:
             f"{base}/minutes/approve",
             no_edit | {"x_coordinator": 422, "admin": 422},
         ),
+        # Memoranda from the web: the matrix memorandum is a draft version 1.
+        "record.create_memorandum": (
+            "GET",
+            f"/partnerships/{x}/memoranda/new",
+            no_edit | {"x_coordinator": 200, "admin": 200},
+        ),
+        "record.edit_memorandum": (
+            "GET",
+            f"{mou}/draft",
+            no_edit | {"x_coordinator": 200, "admin": 200},
+        ),
+        # A draft exists, so amending sends the editor to it.
+        "record.amend_memorandum": (
+            "GET",
+            f"{mou}/amend",
+            no_edit | {"x_coordinator": 302, "admin": 302},
+        ),
+        "record.agree_memorandum": (
+            "POST",
+            f"{mou}/versions/1/agree",
+            no_edit | {"x_coordinator": 422, "admin": 422},
+        ),
+        "record.end_memorandum": (
+            "POST",
+            f"{mou}/versions/1/end",
+            no_edit | {"x_coordinator": 422, "admin": 422},
+        ),
+        "record.attach_document": (
+            "POST",
+            f"{mou}/versions/1/documents",
+            no_edit | {"x_coordinator": 422, "admin": 422},
+        ),
+        # The agenda: the matrix item is the standing "Minutes of the last meeting".
+        "record.add_item": (
+            "POST",
+            f"{base}/items",
+            no_edit | {"x_coordinator": 422, "admin": 422},
+        ),
+        "record.edit_item": (
+            "GET",
+            f"{item}",
+            no_edit | {"x_coordinator": 200, "admin": 200},
+        ),
+        "record.move_item": (
+            "POST",
+            f"{item}/move",
+            no_edit | {"x_coordinator": 400, "admin": 400},
+        ),
+        "record.remove_item": (
+            "POST",
+            f"{item}/remove",
+            no_edit | {"x_coordinator": 422, "admin": 422},
+        ),
+        "record.attach_paper": (
+            "POST",
+            f"{item}/papers",
+            no_edit | {"x_coordinator": 422, "admin": 422},
+        ),
+        # No such paper: 404 for everyone, as another partnership's would be.
+        "record.paper": ("GET", f"{base}/papers/0", dict.fromkeys(read_x, 404)),
+        # No paper named: 404, as another item's paper would be.
+        "record.remove_paper": (
+            "POST",
+            f"{item}/papers/remove",
+            no_edit | {"x_coordinator": 404, "admin": 404},
+        ),
+        "record.cancel_meeting": (
+            "POST",
+            f"{base}/cancel",
+            no_edit | {"x_coordinator": 422, "admin": 422},
+        ),
+        "record.attendance_statistics": (
+            "GET",
+            f"/partnerships/{x}/attendance",
+            read_x | {"x_contact": 403},
+        ),
     }
 
 
@@ -161,6 +241,11 @@ def board(plan, make_person):
         "minutes": minutes,
         "other": other,
     }
+
+
+def prefixed(prefix, **fields):
+    """Form data for a form whose fields carry ``prefix`` (several share a page)."""
+    return {f"{prefix}-{name}": value for name, value in fields.items()}
 
 
 def url(board, meeting=None, tail=""):
@@ -336,20 +421,23 @@ def test_write_minutes_decision_and_action_arising(client, board):
     db.session.expire_all()
     decided = client.post(
         url(board, tail="/decisions"),
-        data={"version": minutes.version, "item": item.id, "text": "Fund phase 2"},
+        data=prefixed(
+            "decision", version=minutes.version, item=item.id, text="Fund phase 2"
+        ),
     )
     assert decided.status_code == 303, decided.text
     db.session.expire_all()
     acted = client.post(
         url(board, tail="/actions"),
-        data={
-            "version": minutes.version,
-            "item": item.id,
-            "title": "Draft the phase 2 bid",
-            "owner": board["x_person"].id,
-            "theme": board["themes"]["Prevention"].id,
-            "due_date": ["30", "3", "2018"],
-        },
+        data=prefixed(
+            "action",
+            version=minutes.version,
+            item=item.id,
+            title="Draft the phase 2 bid",
+            owner=board["x_person"].id,
+            theme=board["themes"]["Prevention"].id,
+            due_date=["30", "3", "2018"],
+        ),
     )
     assert acted.status_code == 303, acted.text
     action = db.session.scalars(
@@ -359,6 +447,9 @@ def test_write_minutes_decision_and_action_arising(client, board):
     assert "Fund phase 2" in page
     assert "Draft the phase 2 bid" in page
     assert f"/plans/x-plan/actions/{action.id}" in page
+    action_page = client.get(f"/plans/x-plan/actions/{action.id}").text
+    assert "Arose at" in action_page
+    assert f'href="{url(board)}"' in action_page
     log = client.get("/partnerships/x-partnership/decisions?q=phase")
     assert "Fund phase 2" in log.text
     assert (
@@ -376,13 +467,14 @@ def test_action_arising_refuses_missing_due_date(client, board):
     login(client, COORD)
     response = client.post(
         url(board, tail="/actions"),
-        data={
-            "version": board["minutes"].version,
-            "item": board["item"].id,
-            "title": "Something",
-            "owner": board["x_person"].id,
-            "theme": 0,
-        },
+        data=prefixed(
+            "action",
+            version=board["minutes"].version,
+            item=board["item"].id,
+            title="Something",
+            owner=board["x_person"].id,
+            theme=0,
+        ),
     )
     assert response.status_code == 422
     assert "Enter the due date" in response.text
@@ -455,7 +547,7 @@ def test_approve_then_locked_minutes_take_only_a_correction(client, board):
     # Decisions are refused once approved.
     decided = client.post(
         url(board, tail="/decisions"),
-        data={"version": minutes.version, "item": item.id, "text": "Late"},
+        data=prefixed("decision", version=minutes.version, item=item.id, text="Late"),
     )
     assert decided.status_code in (409, 422)
 
@@ -495,7 +587,7 @@ def test_board_member_cannot_edit(client, board):
     assert (
         client.post(
             url(board, tail="/decisions"),
-            data={"item": board["item"].id, "text": "x"},
+            data=prefixed("decision", item=board["item"].id, text="x"),
         ).status_code
         == 403
     )
@@ -647,3 +739,962 @@ def test_another_partnerships_memorandum_under_my_address_is_404(client, mou):
         ).status_code
         == 405
     )
+
+
+# Writing memoranda -------------------------------------------------------------------
+
+NEW_MOU = "/partnerships/x-partnership/memoranda/new"
+
+
+def mou_form(world, **changes):
+    """A memorandum form as a browser posts it: three party rows, two funding rows."""
+    data = {
+        "title": "Shine memorandum",
+        "purpose": "Reduce reoffending by women",
+        "scope": "Women leaving custody",
+        "vision": "Fewer victims",
+        "decision_protocol": "The lead decides with one partner",
+        "starts_on": ["1", "10", "2015"],
+        "review_on": ["30", "9", "2017"],
+        "ends_on": ["31", "3", "2018"],
+        "parties-0-organisation": world["x_lead"].id,
+        "parties-0-role": "Lead organisation",
+        "parties-0-responsibilities": "Chairs the board",
+        "parties-1-organisation": world["x_partner"].id,
+        "parties-1-role": "Delivery partner",
+        "parties-1-responsibilities": "Mentoring",
+        "parties-2-organisation": 0,
+        "parties-2-role": "",
+        "parties-2-responsibilities": "",
+        "funding-0-organisation": world["x_lead"].id,
+        "funding-0-amount": "£25,000",
+        "funding-0-period": "2015-17",
+        "funding-0-caveat": "subject to budget approval",
+        "funding-1-organisation": 0,
+        "funding-1-amount": "",
+        "funding-1-period": "",
+        "funding-1-caveat": "",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def agreement_count():
+    return db.session.scalar(select(db.func.count(agreements.Agreement.id)))
+
+
+def test_create_memorandum_from_the_web(client, world):
+    login(client, COORD)
+    form = client.get(NEW_MOU)
+    assert form.status_code == 200
+    assert 'name="parties-2-organisation"' in form.text
+    assert 'name="funding-1-organisation"' in form.text
+    response = client.post(NEW_MOU, data=mou_form(world))
+    assert response.status_code == 303, response.text
+    agreement = db.session.scalars(select(agreements.Agreement)).one()
+    version = agreement.versions[0]
+    assert version.status is agreements.AgreementStatus.DRAFT
+    assert [(p.organisation.name, p.role) for p in version.parties] == [
+        ("X Lead Org", "Lead organisation"),
+        ("X Partner Org", "Delivery partner"),
+    ]
+    assert [f.text for f in version.funding] == [
+        "£25,000 for 2015-17 (subject to budget approval)"
+    ]
+    assert version.ends_on == date(2018, 3, 31)
+    page = client.get(response.headers["Location"])
+    assert "Change this draft" in page.text
+    assert "Record as agreed" in page.text
+    register = client.get("/partnerships/x-partnership/memoranda")
+    assert "Start a memorandum" in register.text
+    assert "Shine memorandum" in register.text
+
+
+@pytest.mark.parametrize("which", ["party", "funding"])
+def test_add_another_row_posts_back_and_saves_nothing(client, world, which):
+    login(client, COORD)
+    response = client.post(NEW_MOU, data=mou_form(world, add=which))
+    assert response.status_code == 200
+    name = "parties-3-organisation" if which == "party" else "funding-2-organisation"
+    new_row = re.search(rf'<select[^>]*name="{name}"[^>]*>', response.text)
+    assert new_row and "autofocus" in new_row.group(0)
+    # What was typed is kept; nothing is saved.
+    assert "Reduce reoffending by women" in response.text
+    assert "Chairs the board" in response.text
+    assert agreement_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"ends_on": ["30", "9", "2015"], "review_on": ["", "", ""]},
+            "ends_on",
+            "The end date must be on or after the start date",
+        ),
+        (
+            {"review_on": ["1", "1", "2015"]},
+            "review_on",
+            "The review date must be on or after the start date",
+        ),
+        (
+            {"review_on": ["1", "1", "2019"]},
+            "review_on",
+            "The review date must be on or before the end date",
+        ),
+        ({"ends_on": ["31", "2", "2018"]}, "ends_on", "must be a real date"),
+        ({"starts_on": ["", "", ""]}, "starts_on", "Enter the start date"),
+        ({"purpose": "  "}, "purpose", "Enter the purpose"),
+        ({"title": ""}, "title", "Enter the memorandum&#39;s title"),
+        (
+            {"parties-1-role": ""},
+            "parties-1-role",
+            "Enter the role of X Partner Org",
+        ),
+        (
+            {"parties-2-role": "Observer"},
+            "parties-2-organisation",
+            "Choose the party organisation",
+        ),
+        (
+            {"parties-1-organisation": "{lead}"},
+            "parties-1-organisation",
+            "X Lead Org is already a party",
+        ),
+        (
+            {"parties-1-organisation": "999999"},
+            "parties-1-organisation",
+            "Not a valid choice",
+        ),
+        (
+            {
+                "funding-1-organisation": "{partner}",
+                "parties-1-organisation": 0,
+                "parties-1-role": "",
+                "parties-1-responsibilities": "",
+                "funding-1-amount": "10",
+                "funding-1-period": "2016",
+            },
+            "funding-1-organisation",
+            "Add X Partner Org as a party before recording its funding",
+        ),
+        (
+            {"funding-0-amount": "lots"},
+            "funding-0-amount",
+            "Enter the amount in pounds",
+        ),
+        ({"funding-0-amount": "-5"}, "funding-0-amount", "cannot be negative"),
+        ({"funding-0-amount": "10.005"}, "funding-0-amount", "pounds and pence"),
+        ({"funding-0-amount": ""}, "funding-0-amount", "Enter the amount in pounds"),
+        ({"funding-0-period": ""}, "funding-0-period", "Enter the period"),
+        (
+            {"funding-1-amount": "500"},
+            "funding-1-organisation",
+            "Choose the organisation making the commitment",
+        ),
+    ],
+)
+def test_create_memorandum_refuses_bad_input(client, world, changes, field, message):
+    ids = {"{lead}": world["x_lead"].id, "{partner}": world["x_partner"].id}
+    changes = {
+        k: ids.get(v, v) if isinstance(v, str) else v for k, v in changes.items()
+    }
+    login(client, COORD)
+    response = client.post(NEW_MOU, data=mou_form(world, **changes))
+    assert response.status_code == 422
+    # The message is beside the field and in the summary, which links to it.
+    beside = re.search(
+        rf'<p id="{field}-error" class="govuk-error-message">(.*?)</p>',
+        response.text,
+        re.S,
+    )
+    assert beside and message in beside.group(1), response.text
+    assert f'href="#{field}' in response.text
+    assert "There is a problem" in response.text
+    assert "Reduce reoffending by women" in response.text or field == "purpose"
+    assert agreement_count() == 0
+
+
+def _agree(mou, number, day=date(2016, 4, 1)):
+    version = next(v for v in mou["agreement"].versions if v.number == number)
+    agreements.agree(
+        version,
+        opened_version=mou["agreement"].version,
+        agreed_on=day,
+        by=None,
+        today=date(2016, 4, 2),
+    )
+    db.session.commit()
+
+
+def test_edit_draft_and_a_stale_edit_keeps_the_users_text(client, mou):
+    agreement = mou["agreement"]
+    login(client, COORD)
+    page = client.get(mou_url(mou, "/draft"))
+    assert page.status_code == 200
+    assert 'value="30000"' in page.text  # pre-filled from draft version 2
+    opened = agreement.version
+    # Someone else saves the draft after this form was opened.
+    draft = agreement.draft
+    agreements.update_draft(
+        draft,
+        content=AgreementContent(
+            purpose="Their purpose",
+            starts_on=date(2015, 10, 1),
+            parties=[PartyTerms(mou["x_lead"], "Lead organisation")],
+        ),
+        opened_version=opened,
+        by=None,
+    )
+    db.session.commit()
+    data = mou_form(mou, title=None, version=opened, purpose="My purpose")
+    stale = client.post(mou_url(mou, "/draft"), data=data)
+    assert stale.status_code == 409
+    assert "Someone else changed this memorandum" in stale.text
+    assert "My purpose" in stale.text
+    db.session.expire_all()
+    assert agreement.draft.purpose == "Their purpose"
+    # Saving again from the kept text (now at the current version) replaces theirs.
+    fresh = re.search(r'name="version" type="hidden" value="(\d+)"', stale.text)
+    assert fresh and int(fresh.group(1)) == agreement.version
+    saved = client.post(
+        mou_url(mou, "/draft"),
+        data=mou_form(mou, title=None, version=fresh.group(1), purpose="My purpose"),
+    )
+    assert saved.status_code == 303, saved.text
+    db.session.expire_all()
+    assert agreement.draft.purpose == "My purpose"
+    assert agreement.draft.number == 2
+
+
+def test_edit_draft_refuses_end_before_start_and_saves_nothing(client, mou):
+    login(client, COORD)
+    agreement = mou["agreement"]
+    before = agreements.history(agreement)
+    response = client.post(
+        mou_url(mou, "/draft"),
+        data=mou_form(
+            mou,
+            title=None,
+            version=agreement.version,
+            ends_on=["1", "1", "2015"],
+            review_on=["", "", ""],
+        ),
+    )
+    assert response.status_code == 422
+    assert 'id="ends_on-error"' in response.text
+    db.session.expire_all()
+    assert agreements.history(agreement) == before
+    assert agreement.draft.ends_on == date(2018, 3, 31)
+
+
+def test_agree_the_draft_supersedes_the_agreed_version(client, mou):
+    login(client, COORD)
+    agreement = mou["agreement"]
+    url = mou_url(mou, "/versions/2/agree")
+    future = client.post(
+        url, data={"version": agreement.version, "agreed_on": ["1", "1", "2099"]}
+    )
+    assert future.status_code == 422
+    assert "cannot be in the future" in future.text
+    missing = client.post(url, data={"version": agreement.version})
+    assert missing.status_code == 422
+    assert "Enter the date the memorandum was agreed" in missing.text
+    stale = client.post(
+        url, data={"version": agreement.version - 1, "agreed_on": ["1", "4", "2016"]}
+    )
+    assert stale.status_code == 409
+    agreed = client.post(
+        url, data={"version": agreement.version, "agreed_on": ["1", "4", "2016"]}
+    )
+    assert agreed.status_code == 303, agreed.text
+    db.session.expire_all()
+    statuses = [v.status.value for v in agreement.versions]
+    assert statuses == ["superseded", "agreed"]
+    again = client.post(
+        url, data={"version": agreement.version, "agreed_on": ["1", "4", "2016"]}
+    )
+    assert again.status_code == 422
+
+
+def test_amend_an_agreed_memorandum_starts_from_the_current_version(client, mou):
+    _agree(mou, 2)
+    agreement = mou["agreement"]
+    login(client, COORD)
+    page = client.get(mou_url(mou, "/amend"))
+    assert page.status_code == 200
+    assert "Amend the memorandum: version 3" in page.text
+    assert 'value="30000"' in page.text
+    assert "Reduce reoffending together" in page.text
+    assert "What this version changes" in page.text
+    data = mou_form(
+        mou,
+        title=None,
+        version=agreement.version,
+        purpose="Reduce reoffending together",
+        change_note="Funding for 2018-19",
+        **{"funding-0-amount": "40000", "funding-0-period": "2018-19"},
+    )
+    made = client.post(mou_url(mou, "/amend"), data=data)
+    assert made.status_code == 303, made.text
+    db.session.expire_all()
+    third = agreement.draft
+    assert third.number == 3
+    assert third.change_note == "Funding for 2018-19"
+    assert [f.text for f in third.funding] == [
+        "£40,000 for 2018-19 (subject to budget approval)"
+    ]
+    assert agreement.current.number == 2  # still in force until 3 is agreed
+    # A draft exists now: amending again leads to it.
+    again = client.get(mou_url(mou, "/amend"))
+    assert again.status_code == 302
+    assert again.headers["Location"].endswith(mou_url(mou, "/draft"))
+    diff = client.get(mou_url(mou, "/diff?old=2&new=3"))
+    assert "£40,000" in diff.text
+
+
+def test_amend_refuses_bad_input_and_makes_no_version(client, mou):
+    _agree(mou, 2)
+    agreement = mou["agreement"]
+    login(client, COORD)
+    response = client.post(
+        mou_url(mou, "/amend"),
+        data=mou_form(
+            mou,
+            title=None,
+            version=agreement.version,
+            starts_on=["1", "10", "2015"],
+            ends_on=["1", "1", "2014"],
+            review_on=["", "", ""],
+        ),
+    )
+    assert response.status_code == 422
+    assert "The end date must be on or after the start date" in response.text
+    db.session.expire_all()
+    assert [v.number for v in agreement.versions] == [1, 2]
+
+
+def test_end_a_memorandum(client, mou):
+    _agree(mou, 2)
+    agreement = mou["agreement"]
+    login(client, COORD)
+    url = mou_url(mou, "/versions/2/end")
+    missing = client.post(
+        url, data={"version": agreement.version, "ended_on": ["31", "3", "2018"]}
+    )
+    assert missing.status_code == 422
+    assert "Enter why the memorandum ended" in missing.text
+    future = client.post(
+        url,
+        data={
+            "version": agreement.version,
+            "ended_on": ["1", "1", "2099"],
+            "reason": "Programme closed",
+        },
+    )
+    assert future.status_code == 422
+    assert "cannot be in the future" in future.text
+    ended = client.post(
+        url,
+        data={
+            "version": agreement.version,
+            "ended_on": ["31", "3", "2018"],
+            "reason": "Programme closed",
+        },
+    )
+    assert ended.status_code == 303, ended.text
+    db.session.expire_all()
+    assert agreement.versions[-1].status is agreements.AgreementStatus.ENDED
+    register = client.get("/partnerships/x-partnership/memoranda").text
+    assert "Ended" in register and "New Routes memorandum" in register
+    # An ended memorandum cannot be ended again or amended.
+    assert client.post(url, data={"version": agreement.version}).status_code == 422
+    amend = client.get(mou_url(mou, "/amend"))
+    assert amend.status_code == 302
+
+
+def test_other_partnerships_memorandum_cannot_be_changed(client, mou):
+    y_agreement = agreements.create_agreement(
+        mou["y"],
+        title="Y memorandum",
+        content=AgreementContent(
+            purpose="Y things",
+            starts_on=date(2015, 10, 1),
+            parties=[PartyTerms(mou["y_lead"], "Lead")],
+        ),
+        by=None,
+    )
+    db.session.commit()
+    login(client, COORD)
+    base = f"/partnerships/x-partnership/memoranda/{y_agreement.id}"
+    assert client.get(f"{base}/draft").status_code == 404
+    assert client.get(f"{base}/amend").status_code == 404
+    for tail in ("/agree", "/end", "/documents"):
+        response = client.post(f"{base}/versions/1{tail}", data={})
+        assert response.status_code == 404, tail
+    # Y's organisation is not offered in X's form, and is refused if sent.
+    form = client.get(NEW_MOU).text
+    assert "Y Lead Org" not in form
+    refused = client.post(
+        NEW_MOU, data=mou_form(mou, **{"parties-1-organisation": mou["y_lead"].id})
+    )
+    assert refused.status_code == 422
+
+
+# Attaching the signed document -------------------------------------------------------
+
+
+def zip_bomb():
+    """A DOCX that inflates to 200 MB (built when a test runs, not at collection)."""
+    return _bomb_docx(200 * 1024 * 1024)
+
+
+def _files_kept(app):
+    root = Path(app.instance_path) / app.config["UPLOAD_FOLDER"]
+    return sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+
+
+def _upload(client, mou, data, filename, number=1, description="Signed copy"):
+    return client.post(
+        mou_url(mou, f"/versions/{number}/documents"),
+        data={"file": (io.BytesIO(data), filename), "description": description},
+        content_type="multipart/form-data",
+    )
+
+
+def test_attach_the_signed_document(client, app, mou):
+    login(client, COORD)
+    page = client.get(mou_url(mou, "?v=2")).text
+    assert 'enctype="multipart/form-data"' in page
+    response = _upload(client, mou, make_pdf(), "../../Signed\u202eMoU.pdf", number=2)
+    assert response.status_code == 303, response.text
+    db.session.expire_all()
+    version = mou["agreement"].versions[1]
+    [attached] = version.documents
+    assert attached.description == "Signed copy"
+    stored = attached.file
+    assert stored.display_name == "SignedMoU.pdf"
+    assert stored.storage_name != stored.display_name
+    assert "Signed" not in stored.storage_name
+    shown = client.get(mou_url(mou, "?v=2")).text
+    assert "SignedMoU.pdf" in shown
+    download = client.get(mou_url(mou, f"/documents/{attached.id}"))
+    assert download.status_code == 200
+    assert download.data == make_pdf()
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "status", "message"),
+    [
+        (b"MZ\x90\x00 not a pdf", "report.pdf", 422, "must be a PDF, a Word document"),
+        (b"<html><script>alert(1)</script>", "report.pdf", 422, "must be a PDF"),
+        (zip_bomb, "bomb.docx", 422, ""),
+        (b"", "empty.pdf", 422, "The selected file is empty"),
+    ],
+)
+def test_a_bad_document_is_refused_and_nothing_is_kept(
+    client, app, mou, data, filename, status, message
+):
+    login(client, COORD)
+    documents = db.session.scalar(
+        select(db.func.count(agreements.AgreementDocument.id))
+    )
+    kept = _files_kept(app)
+    response = _upload(client, mou, data() if callable(data) else data, filename, 2)
+    assert response.status_code == status
+    assert "There is a problem" in response.text
+    assert 'href="#file"' in response.text
+    assert message in response.text
+    db.session.expire_all()
+    assert (
+        db.session.scalar(select(db.func.count(agreements.AgreementDocument.id)))
+        == documents
+    )
+    assert _files_kept(app) == kept
+
+
+def test_a_document_over_the_size_limit_is_refused(client, app, mou):
+    app.config["UPLOAD_MAX_BYTES"] = 2048
+    login(client, COORD)
+    response = _upload(client, mou, make_pdf(b"%" + b"x" * 4096), "big.pdf", number=2)
+    assert response.status_code == 413
+    assert "The file must be smaller than" in response.text
+    assert "There is a problem" in response.text
+    db.session.expire_all()
+    assert mou["agreement"].versions[1].documents == []
+
+
+def test_the_request_limit_leaves_room_for_the_largest_upload(app):
+    """A file just over the upload limit must reach the form, which explains the
+    refusal (as above), rather than meet the generic 413 page first."""
+    assert app.config["MAX_CONTENT_LENGTH"] > uploads.max_upload_bytes() + 64 * 1024
+
+
+def test_no_document_without_a_file_or_a_description(client, mou):
+    login(client, COORD)
+    response = _upload(client, mou, make_pdf(), "signed.pdf", description="")
+    assert response.status_code == 422
+    assert "Enter a description" in response.text
+    nothing = client.post(
+        mou_url(mou, "/versions/1/documents"),
+        data={"description": "Signed copy"},
+        content_type="multipart/form-data",
+    )
+    assert nothing.status_code == 422
+    assert "Choose the document to attach" in nothing.text
+    db.session.expire_all()
+    assert len(mou["agreement"].versions[0].documents) == 1
+
+
+# The agenda ---------------------------------------------------------------------------
+
+
+def _agenda_titles(html):
+    agenda = html.split('id="agenda-list"')[1].split("</ol>")[0]
+    return re.findall(r"<strong>([^<]+)</strong>", agenda)
+
+
+def _add_item(client, board, title, **extra):
+    return client.post(
+        url(board, tail="/items"),
+        data=prefixed(
+            "agenda", **{"title": title, "presenter": 0, "duration_minutes": ""} | extra
+        ),
+    )
+
+
+def test_add_edit_move_and_remove_agenda_items(client, board):
+    login(client, COORD)
+    page = client.get(url(board)).text
+    assert "Add an agenda item" in page
+    added = _add_item(
+        client,
+        board,
+        "Funding bid",
+        presenter=board["x_person"].id,
+        duration_minutes="15",
+    )
+    assert added.status_code == 303, added.text
+    item = db.session.scalars(
+        select(meetings.AgendaItem).where(meetings.AgendaItem.title == "Funding bid")
+    ).one()
+    page = client.get(url(board)).text
+    assert _agenda_titles(page)[-1] == "Funding bid"
+    assert "Xena Staff" in page and "(15 minutes)" in page
+
+    # Move up without JavaScript: a plain post and a redirect back to the item.
+    moved = client.post(
+        url(board, tail=f"/items/{item.id}/move"), data={"direction": "up"}
+    )
+    assert moved.status_code == 303
+    assert moved.headers["Location"].endswith(f"#item-{item.id}")
+    assert _agenda_titles(client.get(url(board)).text)[2:] == [
+        "Progress report",
+        "Funding bid",
+        "Budget pressures",
+    ]
+    # With htmx: only the agenda comes back.
+    fragment = client.post(
+        url(board, tail=f"/items/{item.id}/move"),
+        data={"direction": "up"},
+        headers={"HX-Request": "true"},
+    )
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith('<div id="agenda-list">')
+    assert "<html" not in fragment.text
+    assert "HX-Request" in fragment.headers["Vary"]
+    assert _agenda_titles(fragment.text)[2:] == [
+        "Funding bid",
+        "Progress report",
+        "Budget pressures",
+    ]
+    # Focus follows the moved item: its Up button is gone, so its Down button.
+    down = re.search(rf'<button[^>]*id="move-down-{item.id}"[^>]*>', fragment.text)
+    assert down and "autofocus" in down.group(0)
+    assert fragment.text.count("autofocus") == 1
+    assert 'id="held-version"' not in fragment.text  # the meeting was held
+    # The first movable item cannot go above the standing items.
+    assert f'id="move-up-{item.id}"' not in fragment.text
+    client.post(url(board, tail=f"/items/{item.id}/move"), data={"direction": "up"})
+    assert _agenda_titles(client.get(url(board)).text)[:3] == [
+        "Minutes of the last meeting",
+        "Matters arising",
+        "Funding bid",
+    ]
+
+    # Edit: the form starts from what is saved.
+    edit = client.get(url(board, tail=f"/items/{item.id}"))
+    assert edit.status_code == 200
+    assert 'value="Funding bid"' in edit.text and 'value="15"' in edit.text
+    saved = client.post(
+        url(board, tail=f"/items/{item.id}"),
+        data=prefixed(
+            "agenda",
+            version=board["meeting"].version,
+            title="Funding bid for 2018-19",
+            presenter=0,
+            duration_minutes="20 minutes",
+        ),
+    )
+    assert saved.status_code == 303, saved.text
+    db.session.expire_all()
+    assert (item.title, item.presenter, item.duration_minutes) == (
+        "Funding bid for 2018-19",
+        None,
+        20,
+    )
+
+    removed = client.post(url(board, tail=f"/items/{item.id}/remove"))
+    assert removed.status_code == 303
+    assert "Funding bid for 2018-19" not in _agenda_titles(client.get(url(board)).text)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"title": ""}, "Enter the item&#39;s title"),
+        ({"title": "x" * 301}, "300 characters"),
+        ({"title": "Item", "duration_minutes": "soon"}, "whole number of minutes"),
+        ({"title": "Item", "duration_minutes": "2000"}, "from 1 to 1440 minutes"),
+        ({"title": "Item", "duration_minutes": "0"}, "from 1 to 1440 minutes"),
+        ({"title": "Item", "presenter": "999999"}, "Not a valid choice"),
+    ],
+)
+def test_add_item_refuses_bad_input(client, board, data, message):
+    login(client, COORD)
+    before = len(board["meeting"].items)
+    response = client.post(
+        url(board, tail="/items"), data=prefixed("agenda", **{"presenter": 0} | data)
+    )
+    assert response.status_code == 422
+    assert message in response.text
+    db.session.expire_all()
+    assert len(board["meeting"].items) == before
+
+
+def test_agenda_changes_refused_where_the_rules_say_no(client, board):
+    login(client, COORD)
+    standing = board["meeting"].items[0]
+    removed = client.post(url(board, tail=f"/items/{standing.id}/remove"))
+    assert removed.status_code == 422
+    assert "standing item" in removed.text
+    assert (
+        client.post(
+            url(board, tail=f"/items/{standing.id}/move"),
+            data={"direction": "sideways"},
+        ).status_code
+        == 400
+    )
+    # A stale edit of an item keeps the text typed and says why.
+    item = board["item"]
+    opened = board["meeting"].version
+    meetings.update_item(
+        item,
+        opened_version=opened,
+        title="Their title",
+        presenter=None,
+        duration_minutes=None,
+        description="",
+        confidential=False,
+    )
+    db.session.commit()
+    stale = client.post(
+        url(board, tail=f"/items/{item.id}"),
+        data=prefixed("agenda", version=opened, title="My title", presenter=0),
+    )
+    assert stale.status_code == 409
+    assert "Someone else changed this meeting" in stale.text
+    assert 'value="My title"' in stale.text
+    db.session.expire_all()
+    assert item.title == "Their title"
+    # Once the minutes are approved the agenda is fixed.
+    _circulate(client, board)
+    march = meetings.create_meeting(board["body"], held_on=MARCH, place="Hall")
+    meetings.mark_held(march, today=MARCH)
+    meetings.approve_minutes(
+        board["minutes"],
+        at_meeting=march,
+        opened_version=board["minutes"].version,
+        by=None,
+        today=MARCH,
+    )
+    db.session.commit()
+    assert "Add an agenda item" not in client.get(url(board)).text
+    locked = _add_item(client, board, "Too late")
+    assert locked.status_code == 409
+    assert "can no longer change" in locked.text
+    htmx = client.post(
+        url(board, tail=f"/items/{item.id}/move"),
+        data={"direction": "down"},
+        headers={"HX-Request": "true"},
+    )
+    assert htmx.status_code == 409
+    assert htmx.text.lstrip().startswith('<div id="agenda-list">')
+    assert "can no longer change" in htmx.text
+
+
+def test_other_partnerships_agenda_is_404(client, board):
+    item = board["item"]
+    login(client, "coord-y@example.org")
+    assert client.get(url(board, tail=f"/items/{item.id}")).status_code == 404
+    for tail in ("/move", "/remove", "/papers"):
+        response = client.post(
+            url(board, tail=f"/items/{item.id}{tail}"),
+            data={"direction": "up"},
+            headers={"HX-Request": "true"},
+        )
+        assert response.status_code == 404, tail
+        assert "<html" not in response.text
+    client.post("/auth/logout")
+    # An item of another meeting under this meeting's address is 404 too.
+    other = meetings.create_meeting(board["body"], held_on=MARCH, place="Hall")
+    db.session.commit()
+    login(client, COORD)
+    assert client.get(url(board, other, f"/items/{item.id}")).status_code == 404
+
+
+# Papers -------------------------------------------------------------------------------
+
+
+def _attach_paper(client, board, item, data=None, filename="paper.pdf", title=""):
+    return client.post(
+        url(board, tail=f"/items/{item.id}/papers"),
+        data={"file": (io.BytesIO(data or make_pdf()), filename), "title": title},
+        content_type="multipart/form-data",
+    )
+
+
+def test_papers_are_attached_and_downloaded_with_access_checks(client, board):
+    login(client, COORD)
+    edit = client.get(url(board, tail=f"/items/{board['item'].id}")).text
+    assert 'enctype="multipart/form-data"' in edit
+    open_paper = _attach_paper(client, board, board["item"], title="Progress paper")
+    assert open_paper.status_code == 303, open_paper.text
+    secret_paper = _attach_paper(client, board, board["secret"], filename="deficit.pdf")
+    assert secret_paper.status_code == 303
+    db.session.expire_all()
+    [public] = board["item"].papers
+    [secret] = board["secret"].papers
+    assert secret.title == "deficit.pdf"
+    page = client.get(url(board)).text
+    assert "Progress paper" in page
+    paper_url = url(board, tail=f"/papers/{public.id}")
+    secret_url = url(board, tail=f"/papers/{secret.id}")
+    download = client.get(paper_url)
+    assert download.status_code == 200
+    assert download.data == make_pdf()
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    client.post("/auth/logout")
+
+    login(client, "contact-x@example.org")
+    page = client.get(url(board)).text
+    assert "Progress paper" in page and "deficit" not in page
+    assert client.get(paper_url).status_code == 200
+    assert client.get(secret_url).status_code == 404
+    # A meeting whose papers are confidential hides them all from partner contacts.
+    board["meeting"].confidential = True
+    db.session.commit()
+    assert client.get(paper_url).status_code == 404
+    assert "Progress paper" not in client.get(url(board)).text
+    client.post("/auth/logout")
+
+    login(client, "board-x@example.org")
+    assert client.get(secret_url).status_code == 200
+    client.post("/auth/logout")
+
+    login(client, "coord-y@example.org")
+    assert client.get(paper_url).status_code == 404
+    client.post("/auth/logout")
+    # Under another meeting's address: 404.
+    other = meetings.create_meeting(board["body"], held_on=MARCH, place="Hall")
+    db.session.commit()
+    login(client, COORD)
+    assert client.get(url(board, other, f"/papers/{public.id}")).status_code == 404
+    item_id = board["item"].id
+    for elsewhere in (
+        url(board, other, f"/items/{item_id}/papers/remove"),
+        url(board, tail=f"/items/{board['secret'].id}/papers/remove"),
+    ):
+        response = client.post(elsewhere, data={"paper": public.id})
+        assert response.status_code == 404, elsewhere
+    # A paper comes off its item; then the item itself can go.
+    item_page = url(board, tail=f"/items/{board['item'].id}")
+    assert "Remove<span" in client.get(item_page).text
+    refused = client.post(url(board, tail=f"/items/{board['item'].id}/remove"))
+    assert refused.status_code == 422
+    assert "Remove the item&#39;s papers first" in refused.text
+    removed = client.post(
+        url(board, tail=f"/items/{item_id}/papers/remove"), data={"paper": public.id}
+    )
+    assert removed.status_code == 303
+    assert removed.headers["Location"].endswith("#papers")
+    db.session.expire_all()
+    assert board["item"].papers == []
+    assert client.get(paper_url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"MZ\x90\x00 not a pdf", "agenda.pdf", "must be a PDF, a Word document"),
+        (zip_bomb, "paper.docx", ""),
+    ],
+)
+def test_a_bad_paper_is_refused_and_nothing_is_kept(
+    client, app, board, data, filename, message
+):
+    login(client, COORD)
+    kept = _files_kept(app)
+    data = data() if callable(data) else data
+    response = _attach_paper(client, board, board["item"], data, filename)
+    assert response.status_code == 422
+    assert "There is a problem" in response.text
+    assert message in response.text
+    db.session.expire_all()
+    assert board["item"].papers == []
+    assert _files_kept(app) == kept
+    missing = client.post(
+        url(board, tail=f"/items/{board['item'].id}/papers"),
+        data={"title": "No file"},
+        content_type="multipart/form-data",
+    )
+    assert missing.status_code == 422
+    assert "Choose the paper to attach" in missing.text
+
+
+# Cancelling ---------------------------------------------------------------------------
+
+
+def test_cancel_a_meeting_with_a_reason(client, board):
+    future = meetings.create_meeting(board["body"], held_on=FUTURE, place="Hall")
+    db.session.commit()
+    login(client, COORD)
+    assert "Cancel the meeting" in client.get(url(board, future)).text
+    missing = client.post(url(board, future, "/cancel"), data={"reason": " "})
+    assert missing.status_code == 422
+    assert "Enter why the meeting is cancelled" in missing.text
+    db.session.expire_all()
+    assert future.status is meetings.MeetingStatus.SCHEDULED
+    cancelled = client.post(
+        url(board, future, "/cancel"), data={"reason": "Not quorate: chair unwell"}
+    )
+    assert cancelled.status_code == 303, cancelled.text
+    db.session.expire_all()
+    assert future.status is meetings.MeetingStatus.CANCELLED
+    page = client.get(url(board, future)).text
+    assert "This meeting was cancelled: Not quorate: chair unwell" in page
+    assert "Cancel the meeting" not in page
+    assert "Add an agenda item" not in page
+    again = client.post(url(board, future, "/cancel"), data={"reason": "Again"})
+    assert again.status_code == 422
+    assert "Only a scheduled meeting can be cancelled" in again.text
+    # A meeting that was held cannot be cancelled.
+    held = client.post(url(board, tail="/cancel"), data={"reason": "Oops"})
+    assert held.status_code == 422
+
+
+# Attendance statistics ----------------------------------------------------------------
+
+STATS = "/partnerships/x-partnership/attendance"
+
+
+def test_attendance_statistics_per_organisation(client, board):
+    coordinator, xena, xavier = (
+        board["x_coordinator"].person,
+        board["x_person"],
+        board["other"],
+    )
+    meetings.record_attendance(
+        board["meeting"],
+        [
+            (coordinator, AttendanceStatus.PRESENT),
+            (xena, AttendanceStatus.PRESENT),
+            (xavier, AttendanceStatus.APOLOGIES),
+        ],
+    )
+    march = meetings.create_meeting(board["body"], held_on=MARCH, place="Hall")
+    meetings.mark_held(march, today=MARCH)
+    meetings.record_attendance(
+        march,
+        [
+            (coordinator, AttendanceStatus.PRESENT),
+            (xena, AttendanceStatus.ABSENT),
+            (xavier, AttendanceStatus.APOLOGIES),
+        ],
+    )
+    db.session.commit()
+    login(client, "board-x@example.org")
+    assert (
+        "Attendance by organisation"
+        in client.get("/partnerships/x-partnership/meetings").text
+    )
+    page = client.get(f"{STATS}?start=2018-01-01&end=2018-03-31")
+    assert page.status_code == 200
+    assert "2 meetings held from 1 January 2018 to 31 March 2018" in page.text
+    rows = {
+        cells[0]: cells[1:]
+        for cells in (
+            [
+                re.sub(r"<[^>]+>", "", c).strip()
+                for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+            ]
+            for row in re.findall(
+                r"<tr class=\"govuk-table__row\">(.*?)</tr>",
+                page.text.split('id="attendance-table"')[1],
+                re.S,
+            )
+        )
+        if cells and cells[0] != "Organisation"
+    }
+    assert rows["X Lead Org"] == ["2", "2", "0", "0", "100.0% (2 of 2)"]
+    assert rows["X Partner Org"] == ["2", "1", "2", "1", "50.0% (1 of 2)"]
+    # The boxes of the date fields can be used instead of ISO dates; a body filter.
+    boxes = client.get(
+        STATS,
+        query_string=[
+            ("start", "1"),
+            ("start", "2"),
+            ("start", "2018"),
+            ("end", "31"),
+            ("end", "3"),
+            ("end", "2018"),
+            ("body", str(board["body"].id)),
+        ],
+    )
+    assert boxes.status_code == 200
+    assert "1 meeting held of the Partnership Board from 1 February 2018" in boxes.text
+    # Without a period: the last year up to today.
+    assert client.get(STATS).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "start=2018-03-31&end=2018-01-01",
+            "The end of the period must be on or after",
+        ),
+        ("start=31&start=2&start=2018", "must be a real date"),
+        ("end=1&end=&end=2018", "must include a month"),
+        ("body=999999", "Not a valid choice"),
+    ],
+)
+def test_attendance_statistics_refuse_a_bad_period(client, board, query, message):
+    login(client, COORD)
+    response = client.get(f"{STATS}?{query}")
+    assert response.status_code == 400
+    assert message in response.text
+    assert "There is a problem" in response.text
+
+
+def test_attendance_statistics_are_not_for_partner_contacts(client, board):
+    login(client, "contact-x@example.org")
+    assert client.get(STATS).status_code == 403
+    assert (
+        "Attendance by organisation"
+        not in client.get("/partnerships/x-partnership/meetings").text
+    )
+    client.post("/auth/logout")
+    login(client, "coord-y@example.org")
+    assert client.get(STATS).status_code == 404
