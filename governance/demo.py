@@ -11,10 +11,15 @@ refresh merges Prevention and Diversion into "Prevention/Early Intervention"
 Outcome indicators with targets follow the Tayside reports (seed 000), with
 values given as numerator and denominator (141 of 228, as in seed 003).
 
-The partnership, its organisations and people are fictitious (people on the
+A second, small plan belongs to New Routes, one of the RRCF PSPs: the actions its
+board agreed after wave 1 of the RRCF partner survey, each linked to the survey
+questions it was meant to move, so the plan's "Survey questions" page shows each
+question's change across the three waves beside those actions.
+
+The county partnership, its organisations and people are fictitious (people on the
 reserved ``.example`` domain). Every change goes through ``governance.plans``
 at its historical date, so the history and the as-of reports are real.
-Idempotent (nothing is done if the strategy exists) and deterministic
+Idempotent (nothing is done for a strategy that exists) and deterministic
 (``random.Random(2015)``). Nothing here commits.
 """
 
@@ -47,6 +52,8 @@ from portal.models import PartnerRole
 from portal.models import Partnership
 from portal.models import Person
 from portal.models import Sector
+from surveys.models import Item
+from surveys.models import Survey
 
 PARTNERSHIP_SLUG = "county-reducing-offending"
 PARTNERSHIP_NAME = "County Reducing Offending Partnership"
@@ -437,9 +444,15 @@ def load(today: date | None = None) -> None:
     Changes dated after ``today`` (default: the portal's today) are left out,
     so the demo never records the future.
     """
-    if plans.find_strategy(STRATEGY_SLUG) is not None:
-        return
     today = today or clock.today()
+    if plans.find_strategy(STRATEGY_SLUG) is None:
+        _load_county(today)
+    _load_psp_plan(today)
+    db.session.flush()
+
+
+def _load_county(today: date) -> None:
+    """The county strategy, its history to ``today``, and its indicators."""
     rng = random.Random(2015)  # noqa: S311 - demo data, not security
     partnership, staff = _ensure_partnership()
     lead = staff[OPCC][0]
@@ -469,7 +482,6 @@ def load(today: date | None = None) -> None:
         if plans.local_date(moment) <= today:
             op()
     _add_indicators(plan, today)
-    db.session.flush()
 
 
 def _create_actions(
@@ -624,7 +636,7 @@ def _quarterly(
 
 
 def _carrier(
-    action: Action, by: Person, new_due: date, reason: str, *, on: date
+    action: Action, by: Person | None, new_due: date, reason: str, *, on: date
 ) -> Callable[[], None]:
     def op() -> None:
         plans.carry_forward(
@@ -897,3 +909,265 @@ def _add_indicators(plan: _Plan, today: date) -> None:
             )
     for ref in r_refs:
         plans.link_indicator(plan.actions[ref], indicator)
+
+
+# A PSP's development plan, linked to the RRCF partner survey ---------------------------
+
+PSP_PARTNERSHIP_SLUG = "new-routes"
+PSP_STRATEGY_SLUG = "new-routes-development-2014-15"
+PSP_STRATEGY_TITLE = "New Routes partnership development plan 2014-15"
+PSP_SURVEY_SLUG = "rrcf-partner-survey"
+PSP_START = date(2014, 3, 10)
+
+
+@dataclass(frozen=True)
+class PspAction:
+    """An action the New Routes board agreed after wave 1 of the partner survey."""
+
+    ref: str
+    theme: str
+    title: str
+    lead: str
+    due: date
+    #: The partner-survey questions it is meant to move (item codes).
+    items: tuple[str, ...]
+    #: (day, status, RAG, progress, narrative) updates, in order.
+    updates: tuple[tuple[date, ActionStatus, Rag, int, str], ...]
+    #: (day, new due date, reason) if it was carried forward.
+    carried: tuple[date, date, str] | None = None
+
+
+PSP_ACTIONS = (
+    PspAction(
+        "NR1",
+        "Working together",
+        "Agree a partnership agreement setting out each partner's role",
+        "The Wise Group",
+        date(2014, 9, 30),
+        ("clear_roles_responsibilities",),
+        (
+            (
+                date(2014, 6, 20),
+                ActionStatus.IN_PROGRESS,
+                Rag.GREEN,
+                50,
+                "Draft agreed by the operational group; with partners' boards.",
+            ),
+            (
+                date(2014, 9, 12),
+                ActionStatus.COMPLETED,
+                Rag.GREEN,
+                100,
+                "Signed by all eleven partners at the September board.",
+            ),
+        ),
+    ),
+    PspAction(
+        "NR2",
+        "Working together",
+        "Add a standing item on barriers and problems to every board agenda",
+        "The Wise Group",
+        date(2014, 6, 30),
+        ("share_info_barriers",),
+        (
+            (
+                date(2014, 5, 20),
+                ActionStatus.COMPLETED,
+                Rag.GREEN,
+                100,
+                "On the agenda from the May board onwards.",
+            ),
+        ),
+    ),
+    PspAction(
+        "NR3",
+        "Working together",
+        "Publish a monthly bulletin for partner staff and mentors",
+        "Turning Point Scotland",
+        date(2014, 12, 31),
+        ("clear_communication",),
+        (
+            (
+                date(2014, 9, 25),
+                ActionStatus.IN_PROGRESS,
+                Rag.AMBER,
+                30,
+                "Two issues out; the communications post is vacant from October.",
+            ),
+            (
+                date(2015, 3, 20),
+                ActionStatus.IN_PROGRESS,
+                Rag.AMBER,
+                45,
+                "Post filled in February; the bulletin restarts in April.",
+            ),
+        ),
+        carried=(
+            date(2015, 1, 15),
+            date(2015, 6, 30),
+            "The communications post was vacant from October to February.",
+        ),
+    ),
+    PspAction(
+        "NR4",
+        "Delivering the service",
+        "Introduce a single referral and case-allocation process for mentors",
+        "Apex Scotland",
+        date(2014, 12, 31),
+        ("service_more_efficient", "less_duplication"),
+        (
+            (
+                date(2014, 8, 29),
+                ActionStatus.IN_PROGRESS,
+                Rag.GREEN,
+                60,
+                "Referral form and allocation meeting piloted in two prisons.",
+            ),
+            (
+                date(2014, 11, 28),
+                ActionStatus.COMPLETED,
+                Rag.GREEN,
+                100,
+                "Running in every prison; duplicate referrals have stopped.",
+            ),
+        ),
+    ),
+    PspAction(
+        "NR5",
+        "Delivering the service",
+        "Agree information-sharing protocols with prisons and social work",
+        "Sacro",
+        date(2015, 3, 31),
+        ("share_info_user_needs",),
+        (
+            (
+                date(2014, 12, 12),
+                ActionStatus.IN_PROGRESS,
+                Rag.GREEN,
+                70,
+                "Protocol agreed with the Scottish Prison Service; social work next.",
+            ),
+            (
+                date(2015, 2, 20),
+                ActionStatus.COMPLETED,
+                Rag.GREEN,
+                100,
+                "Signed with Social Work Scotland.",
+            ),
+        ),
+    ),
+    PspAction(
+        "NR6",
+        "Sustainability",
+        "Agree a sustainability plan for the service beyond the Change Fund",
+        "The Wise Group",
+        date(2015, 3, 31),
+        ("confident_services_maintained", "psp_done_what_it_can_funding"),
+        (
+            (
+                date(2014, 12, 19),
+                ActionStatus.IN_PROGRESS,
+                Rag.AMBER,
+                40,
+                "Options paper to the board; funders' plans are uncertain.",
+            ),
+            (
+                date(2015, 3, 27),
+                ActionStatus.IN_PROGRESS,
+                Rag.RED,
+                50,
+                "On hold: community justice moves to the Community Planning "
+                "Partnerships, and the plan must wait for their commissioning.",
+            ),
+        ),
+    ),
+)
+
+
+def _first_staff(organisation: Organisation) -> Person | None:
+    return db.session.scalar(
+        select(Person)
+        .where(Person.organisation_id == organisation.id)
+        .where(Person.archived_at.is_(None))
+        .order_by(Person.email)
+    )
+
+
+def _load_psp_plan(today: date) -> None:
+    """New Routes' plan after wave 1 of the RRCF partner survey, linked to its questions.
+
+    Skipped if it exists, or if the RRCF demo (partnership and survey) is not there.
+    """
+    if plans.find_strategy(PSP_STRATEGY_SLUG) is not None:
+        return
+    partnership = db.session.scalar(
+        select(Partnership).where(Partnership.slug == PSP_PARTNERSHIP_SLUG)
+    )
+    survey = db.session.scalar(select(Survey).where(Survey.slug == PSP_SURVEY_SLUG))
+    if partnership is None or survey is None or today < PSP_START:
+        return
+    items = {
+        item.code: item
+        for item in db.session.scalars(select(Item).where(Item.survey_id == survey.id))
+    }
+    strategy = plans.create_strategy(
+        slug=PSP_STRATEGY_SLUG,
+        title=PSP_STRATEGY_TITLE,
+        partnership=partnership,
+        starts_on=PSP_START,
+        ends_on=date(2015, 6, 30),
+        description=(
+            "Agreed by the New Routes board in March 2014, after wave 1 of the RRCF "
+            "partner survey, to strengthen how the partners work together."
+        ),
+    )
+    themes = {
+        name: plans.create_theme(strategy, name=name)
+        for name in dict.fromkeys(action.theme for action in PSP_ACTIONS)
+    }
+    ops: list[tuple[datetime, int, Callable[[], None]]] = []
+    for spec in PSP_ACTIONS:
+        lead = _organisation(spec.lead)
+        owner = _first_staff(lead)
+        action = plans.create_action(
+            strategy,
+            ref=spec.ref,
+            title=spec.title,
+            theme=themes[spec.theme],
+            lead_organisation=lead,
+            owner=owner,
+            start_date=PSP_START,
+            due_date=spec.due,
+            origin="New Routes board, March 2014",
+            at=_moment(PSP_START),
+        )
+        for code in spec.items:
+            if code in items:
+                plans.link_survey_item(action, items[code])
+        for day, status, rag, progress, narrative in spec.updates:
+            ops.append(
+                (
+                    _moment(day, 15),
+                    len(ops),
+                    _updater(
+                        action,
+                        status=status,
+                        rag=rag,
+                        progress=progress,
+                        narrative=narrative,
+                        day=day,
+                    ),
+                )
+            )
+        if spec.carried is not None:
+            on, new_due, reason = spec.carried
+            ops.append(
+                (
+                    _moment(on, 11),
+                    len(ops),
+                    _carrier(action, owner, new_due, reason, on=on),
+                )
+            )
+    for moment, _, op in sorted(ops, key=lambda entry: (entry[0], entry[1])):
+        if plans.local_date(moment) <= today:
+            op()

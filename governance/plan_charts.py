@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -33,6 +34,9 @@ from surveys.charts import TEXT_COLOUR
 from surveys.charts import _clean
 from surveys.charts import _sanitise
 from surveys.charts import _wrap
+
+#: Inches. Narrow enough that on a phone the chart's words are still readable.
+FIGURE_WIDTH = 5.6
 
 #: The segments of a bar, in order from the left: the status words and their looks
 #: (fill, hatching, hatch colour). Completed is the darkest, as in the likert charts.
@@ -104,7 +108,10 @@ def trend_description(chart: TrendChart) -> str:
 
 def _draw_status(chart: StatusChart) -> Figure:
     rows = len(chart.bars)
-    figure = Figure(figsize=(6.4, 1.9 + 0.55 * max(rows, 1)), layout="constrained")
+    # Narrower than the likert charts: scaled to a phone's width, the words stay legible.
+    figure = Figure(
+        figsize=(FIGURE_WIDTH, 1.9 + 0.55 * max(rows, 1)), layout="constrained"
+    )
     axes = figure.add_subplot()
     widest = max((bar.total for bar in chart.bars), default=0)
     for row, bar in enumerate(chart.bars):
@@ -133,14 +140,24 @@ def _draw_status(chart: StatusChart) -> Figure:
             va="center",
             color=TEXT_COLOUR,
         )
-    axes.set_xlim(0, max(widest * 1.18, 1))
+    # Room on the right for "39 due"; no tick beyond the longest bar, so the last
+    # tick label never runs off the figure's edge.
+    ticks = [
+        tick
+        for tick in MaxNLocator(nbins=6, integer=True).tick_values(0, max(widest, 1))
+        if tick >= 0
+    ]
+    ticks = [tick for tick in ticks if tick < max(widest, 1)] + [
+        next(tick for tick in ticks if tick >= max(widest, 1))
+    ]
+    axes.set_xticks(ticks)
+    axes.set_xlim(0, max(ticks[-1] * 1.04, widest * 1.2, 1))
     axes.set_ylim(max(rows, 1) - 0.5, -0.5)
     axes.set_yticks(
         range(rows), [_wrap(bar.label, 26) for bar in chart.bars], color=TEXT_COLOUR
     )
     axes.tick_params(axis="y", length=0)
     axes.tick_params(axis="x", colors=TEXT_COLOUR)
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("Number of actions due", color=TEXT_COLOUR)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
@@ -155,28 +172,52 @@ def _draw_status(chart: StatusChart) -> Figure:
         )
         for name, colour, hatch, hatch_colour in STATUS_SEGMENTS
     ]
-    figure.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+    figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return figure
 
 
+def _label_place(ys: Sequence[float], index: int) -> tuple[int, int, str]:
+    """Where a point's label goes, clear of the line: (dx, dy) in points and alignment.
+
+    A dip, or a point at the top of the scale, is labelled below; any other point
+    above, pushed away from the side where the line climbs steeply.
+    """
+    here = ys[index]
+    before = ys[index - 1] if index > 0 else None
+    after = ys[index + 1] if index + 1 < len(ys) else None
+    neighbours = [y for y in (before, after) if y is not None]
+    if here >= 99.5 or (neighbours and all(y > here for y in neighbours)):
+        return 0, -13, "center"
+    if after is not None and after > here + 3:
+        return -3, 5, "right"
+    if before is not None and before > here + 3:
+        return 3, 5, "left"
+    return 0, 6, "center"
+
+
 def _draw_trend(chart: TrendChart) -> Figure:
-    figure = Figure(figsize=(6.4, 3.2), layout="constrained")
+    figure = Figure(figsize=(FIGURE_WIDTH, 3.4), layout="constrained")
     axes = figure.add_subplot()
     xs = [index for index, (_, pct) in enumerate(chart.points) if pct is not None]
     ys = [pct for _, pct in chart.points if pct is not None]
-    axes.plot(xs, ys, color="#0072b2", marker="o", linewidth=2)
-    for x, y in zip(xs, ys, strict=True):
+    axes.plot(xs, ys, color="#0072b2", marker="o", linewidth=2, zorder=2)
+    for index, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        dx, dy, align = _label_place(ys, index)
+        # One decimal place, as in the table: 79.2, never a rounded 79.
         axes.annotate(
-            f"{y:.0f}%",
+            f"{y:.1f}",
             (x, y),
             textcoords="offset points",
-            xytext=(0, 7),
-            ha="center",
+            xytext=(dx, dy),
+            ha=align,
+            va="bottom",
             color=TEXT_COLOUR,
-            fontsize=8,
+            fontsize=7,
+            zorder=3,
+            bbox={"boxstyle": "square,pad=0.1", "facecolor": "#ffffff", "linewidth": 0},
         )
-    axes.set_ylim(0, 110)
-    axes.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+    axes.set_ylim(0, 112)
+    axes.set_yticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100"])
     axes.set_xticks(
         range(len(chart.points)),
         [_clean(label) for label, _ in chart.points],
@@ -187,7 +228,7 @@ def _draw_trend(chart: TrendChart) -> Figure:
     axes.grid(axis="y", color=MUTED_COLOUR, linewidth=0.3)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    axes.set_ylabel("Completed of those due", color=TEXT_COLOUR)
+    axes.set_ylabel("Completion rate (%)", color=TEXT_COLOUR)
     figure.suptitle(_wrap(chart.title, 70), color=TEXT_COLOUR, fontsize=11)
     return figure
 

@@ -93,6 +93,18 @@ class ReportDateField(DayMonthYearField):
         super().process_formdata(valuelist)
 
 
+class RagRadioInput(GovRadioInput):  # type: ignore[misc]
+    """RAG radios with the key beside each: "Red" and, under it, what red means."""
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        """Add each rating's meaning as the radio's hint."""
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
+        for item in params["items"]:
+            if item.get("value") in {rag.value for rag in Rag}:
+                item["hint"] = {"text": Rag(item["value"]).meaning}
+        return params
+
+
 class ListField(SelectField):  # type: ignore[misc]
     """A select whose values must come from its list, with a message that says so."""
 
@@ -376,7 +388,7 @@ class ActionForm(VersionedForm):
     rag = ListField(
         "RAG rating",
         choices=RAG_CHOICES,
-        widget=GovRadioInput(),
+        widget=RagRadioInput(),
         default=Rag.NONE.value,
         invalid="Choose red, amber, green or not rated",
     )
@@ -438,7 +450,7 @@ class UpdateForm(VersionedForm):
     rag = ListField(
         "RAG rating",
         choices=RAG_CHOICES,
-        widget=GovRadioInput(),
+        widget=RagRadioInput(),
         invalid="Choose red, amber, green or not rated",
     )
     progress_pct = PercentField("Progress (%)")

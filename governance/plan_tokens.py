@@ -96,13 +96,24 @@ def open_actions(strategy: Strategy, person: Person) -> list[Action]:
 
 
 def _body(
-    strategy: Strategy, person: Person, actions: list[Action], link: str, since: date
+    strategy: Strategy,
+    person: Person,
+    actions: list[Action],
+    link: str,
+    since: date,
+    board_meets_on: date | None,
 ) -> str:
     listed = "\n".join(f"- {action.ref}: {action.title}" for action in actions)
+    when = (
+        f", before the board meets on {day_text(board_meets_on)}"
+        if board_meets_on is not None
+        else ""
+    )
     return (
         f"Dear {person.name},\n\n"
         f"Please give a short progress update on the actions you own in the "
-        f"{strategy.title}. We have no update from you since {day_text(since)} on:\n\n"
+        f"{strategy.title}{when}. We have no update from you since "
+        f"{day_text(since)} on:\n\n"
         f"{listed}\n\n"
         f"Open this link to update them without signing in:\n{link}\n\n"
         f"The link works once, for {int(UPDATE_GRANT.total_seconds() // 3600)} hours "
@@ -113,9 +124,16 @@ def _body(
 
 
 def queue_reminder(
-    strategy: Strategy, person: Person, *, since: date, by: User | None
+    strategy: Strategy,
+    person: Person,
+    *,
+    since: date,
+    by: User | None,
+    board_meets_on: date | None = None,
 ) -> PlanUpdateToken:
     """Make a new link for ``person`` and queue the reminder to go after the commit.
+
+    ``board_meets_on``, the next board meeting, is named in the message.
 
     :raise PlanError: if the person owns no open action in the strategy.
     """
@@ -139,7 +157,7 @@ def queue_reminder(
         Mail(
             to=person.email,
             subject=f"Please update your actions: {strategy.title}",
-            body=_body(strategy, person, actions, link, since),
+            body=_body(strategy, person, actions, link, since, board_meets_on),
         )
     )
     return row

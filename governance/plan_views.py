@@ -10,6 +10,9 @@ Who may do what (every route, fragment and download checks it):
 - Coordinators of the partnership and site administrators change it: structure,
   actions, statuses, carry-forward, indicators, imports and reminders. Others
   who can read get 403.
+- The "Survey questions" page lists every linked question to anyone who reads
+  the plan, but shows its answers only to those who may see the survey's
+  results (``surveys.access.can_see_respondents``).
 - An action's owner may add progress updates to it, from the action page, from
   "My actions", or from an emailed single-use link without signing in
   (``governance.plan_tokens``); nothing else.
@@ -48,8 +51,10 @@ from sqlalchemy import or_
 from sqlalchemy import select
 
 from governance import completion
+from governance import meetings
 from governance import plan_charts
 from governance import plan_csv
+from governance import plan_survey
 from governance import plan_tokens
 from governance import plans
 from governance import queries
@@ -103,6 +108,7 @@ from portal.models import utcnow
 from surveys.access import can_see_respondents
 from surveys.models import Item
 from surveys.models import Survey
+from surveys.results_views import min_base
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 _T = TypeVar("_T")
@@ -112,12 +118,14 @@ FILTER_KEYS = ("theme", "group", "owner", "lead", "status", "rag", "overdue", "s
 SORT_CHOICES = {
     "ref": "Reference",
     "due_date": "Due date",
+    "overdue": "Overdue first",
     "status": "Status",
     "rag": "RAG (red first)",
     "progress": "Progress",
     "owner": "Owner",
     "lead": "Lead organisation",
     "theme": "Theme",
+    "group": "Delivery group",
 }
 INVALID_LINK = (
     "This link is not valid. Links work once and expire after 14 days. Ask your "
@@ -514,6 +522,7 @@ def _plan_filter(args: Mapping[str, str]) -> queries.PlanFilter:
         rag=Rag(args["rag"]) if "rag" in args else None,
         overdue_on=today() if "overdue" in args else None,
         sort=args.get("sort", "ref"),
+        today=today(),
     )
 
 
@@ -731,6 +740,7 @@ def _action_page(
         updates=list(reversed(action.updates)),
         history=queries.history(action),
         carries=_carry_reasons(action),
+        arose_at=meetings.meeting_of_action(action),
         linked_items=[(item, surveys.get(item.survey_id)) for item in linked_items],
         can_see_results=lambda survey: (
             survey is not None and can_see_respondents(account, survey)
@@ -1492,6 +1502,8 @@ def progress(slug: str) -> ResponseReturnValue:
         trend=trend,
         trend_chart=_trend_chart(strategy, trend) if trend else None,
         is_today=as_of == today(),
+        refreshes=queries.structure_changes(strategy),
+        notes=queries.merged_later(strategy, as_of),
     )
     return render_template("plans/progress.html", **context)
 
@@ -1512,6 +1524,30 @@ def completion_csv(slug: str) -> ResponseReturnValue:
     name = f"{strategy.slug}-completion-{as_of.isoformat()}"
     return _download(
         completion.completion_csv(rows), f"{name}{'-by-' + by_text if by else ''}.csv"
+    )
+
+
+# Survey questions ----------------------------------------------------------------------------
+
+
+@bp.get("/<slug>/questions")
+@login_required
+def questions(slug: str) -> ResponseReturnValue:
+    """Each survey question the plan's actions are meant to move: its answers by
+    wave beside those actions. Figures only for readers of the survey's results."""
+    strategy = load_strategy(slug)
+    account = user()
+    return render_template(
+        "plans/questions.html",
+        strategy=strategy,
+        can_edit=can_edit(strategy),
+        questions=plan_survey.linked_questions(
+            strategy,
+            shown=lambda survey: can_see_respondents(account, survey),
+            min_base=min_base(),
+        ),
+        flag_label=plan_survey.flag_label,
+        today=today(),
     )
 
 
@@ -1589,22 +1625,28 @@ def _quarter_start(day: date) -> date:
 @bp.get("/<slug>/updates")
 @login_required
 def updates(slug: str) -> ResponseReturnValue:
-    """Which owners have and have not updated their open actions since a date."""
+    """Which owners have and have not updated their open actions since a date.
+
+    The date defaults to the day after the partnership's last board meeting (or
+    the start of the quarter), so before the next meeting the coordinator sees
+    who has nothing new to report.
+    """
     strategy = load_strategy(slug, edit=True)
     form = SinceForm(request.args)
+    meetings = queries.board_meetings(strategy, today())
+    context: dict[str, Any] = {"strategy": strategy, "form": form, "meetings": meetings}
     if not form.validate():
-        return render_template(
-            "plans/updates.html", strategy=strategy, form=form, since=None
-        ), 400
-    since: date = form.since.data or _show_date(form.since, _quarter_start(today()))
+        return render_template("plans/updates.html", since=None, **context), 400
+    since: date = form.since.data or _show_date(
+        form.since, meetings.since or _quarter_start(today())
+    )
     return render_template(
         "plans/updates.html",
-        strategy=strategy,
-        form=form,
         since=since,
         owners=queries.pending_updates(strategy, since=since),
         reminded=plan_tokens.last_reminded(strategy),
         remind_form=RemindForm(formdata=None),
+        **context,
     )
 
 
@@ -1634,8 +1676,15 @@ def remind(slug: str) -> ResponseReturnValue:
         if person is None or not plan_tokens.open_actions(strategy, person):
             abort(404)
         people = [person]
+    upcoming = queries.board_meetings(strategy, today()).next
     for person in people:
-        plan_tokens.queue_reminder(strategy, person, since=since, by=user())
+        plan_tokens.queue_reminder(
+            strategy,
+            person,
+            since=since,
+            by=user(),
+            board_meets_on=upcoming.held_on if upcoming else None,
+        )
     db.session.commit()
     if not people:
         flash("Every owner is up to date: no reminders were sent.", "success")

@@ -8,11 +8,16 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from governance.meetings import BodyKind
+from governance.meetings import Meeting
+from governance.meetings import MeetingBody
+from governance.meetings import MeetingStatus
 from governance.models import Action
 from governance.models import ActionEvent
 from governance.models import ActionStatus
@@ -27,7 +32,18 @@ from portal.models import Organisation
 from portal.models import Person
 
 #: The orders a plan can be listed in (anything else falls back to "ref").
-SORTS = ("ref", "due_date", "status", "rag", "progress", "owner", "lead", "theme")
+SORTS = (
+    "ref",
+    "due_date",
+    "overdue",
+    "status",
+    "rag",
+    "progress",
+    "owner",
+    "lead",
+    "theme",
+    "group",
+)
 _RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.NONE: 3}
 _STATUS_ORDER = {status: index for index, status in enumerate(ActionStatus)}
 
@@ -54,6 +70,8 @@ class PlanFilter:
     #: Only actions overdue on this day.
     overdue_on: date | None = None
     sort: str = "ref"
+    #: The day "overdue" means for the "overdue" sort (overdue first, oldest first).
+    today: date | None = None
 
 
 def plan_actions(strategy: Strategy, plan_filter: PlanFilter) -> list[Action]:
@@ -109,6 +127,21 @@ def plan_actions(strategy: Strategy, plan_filter: PlanFilter) -> list[Action]:
         )
     elif sort == "theme":
         actions.sort(key=lambda action: (action.theme.position, action.theme.id))
+    elif sort == "group":
+        actions.sort(
+            key=lambda a: (
+                a.delivery_group is None,
+                a.delivery_group.name.casefold() if a.delivery_group else "",
+            )
+        )
+    elif sort == "overdue":
+        day = plan_filter.today
+        actions.sort(
+            key=lambda a: (
+                not (a.is_overdue(day) if day is not None else a.status.is_open),
+                a.due_date,
+            )
+        )
     return actions
 
 
@@ -180,6 +213,8 @@ FIELD_LABELS = {
     "origin": "Origin",
     CREATED: "Created",
 }
+#: The history's name for a progress update.
+PROGRESS_UPDATE = "Progress update"
 _MODELS: dict[str, type[Theme | DeliveryGroup | Organisation | Person]] = {
     "theme": Theme,
     "delivery_group": DeliveryGroup,
@@ -221,14 +256,18 @@ def _label(field_name: str, value: str | None) -> str:
 
 
 def history(action: Action) -> list[HistoryEntry]:
-    """Every change to the action and every progress update's author, newest first."""
+    """Every change to the action and every progress update, newest first.
+
+    A progress update is a line of its own ("Progress update", with its
+    narrative), so an update that changed no field is in the history too; the
+    fields it changed follow it, recorded at the same moment.
+    """
     events = db.session.scalars(
         select(ActionEvent)
         .where(ActionEvent.action_id == action.id)
         .options(selectinload(ActionEvent.user), selectinload(ActionEvent.person))
-        .order_by(ActionEvent.changed_at.desc(), ActionEvent.id.desc())
     )
-    entries = []
+    ranked: list[tuple[tuple[datetime, int, int], HistoryEntry]] = []
     for event in events:
         if event.field == CREATED:
             start = json.loads(event.new_value or "{}")
@@ -240,15 +279,132 @@ def history(action: Action) -> list[HistoryEntry]:
         else:
             old = _label(event.field, event.old_value)
             new = _label(event.field, event.new_value)
-        entries.append(
-            HistoryEntry(
-                changed_at=event.changed_at,
-                effective_on=event.effective_on,
-                who=event.author_name,
-                field=FIELD_LABELS.get(event.field, event.field),
-                old=old,
-                new=new,
-                note=event.note,
-            )
+        entry = HistoryEntry(
+            changed_at=event.changed_at,
+            effective_on=event.effective_on,
+            who=event.author_name,
+            field=FIELD_LABELS.get(event.field, event.field),
+            old=old,
+            new=new,
+            note=event.note,
         )
-    return entries
+        ranked.append(((event.changed_at, 1, event.id), entry))
+    updates = db.session.scalars(
+        select(ActionUpdate)
+        .where(ActionUpdate.action_id == action.id)
+        .options(selectinload(ActionUpdate.user), selectinload(ActionUpdate.person))
+    )
+    for update in updates:
+        entry = HistoryEntry(
+            changed_at=update.created_at,
+            effective_on=update.written_on,
+            who=update.author_name,
+            field=PROGRESS_UPDATE,
+            old="",
+            new=update.narrative,
+            note="",
+        )
+        ranked.append(((update.created_at, 0, update.id), entry))
+    # Newest moment first; within one moment, the update and then its changes
+    # in the order they were made.
+    ranked.sort(key=lambda pair: pair[0][1:])
+    ranked.sort(key=lambda pair: pair[0][0], reverse=True)
+    return [entry for _, entry in ranked]
+
+
+# Refreshes ----------------------------------------------------------------------
+
+
+def _names(names: list[str]) -> str:
+    quoted = [f"“{name}”" for name in names]
+    return (
+        quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    )
+
+
+def structure_changes(strategy: Strategy) -> list[str]:
+    """Each merge of themes or delivery groups, in words, oldest first.
+
+    E.g. "20 April 2018: the themes “Prevention” and “Diversion” were merged into
+    “Prevention/Early Intervention”."
+    """
+    merges: dict[tuple[date, str, str], list[str]] = {}
+    retired: list[Theme | DeliveryGroup] = [
+        *(theme for theme in strategy.themes if not theme.is_active),
+        *(group for group in strategy.groups if not group.is_active),
+    ]
+    for item in retired:
+        assert item.retired_on is not None  # noqa: S101 - not active means retired
+        what = "themes" if isinstance(item, Theme) else "delivery groups"
+        into = item.merged_into.name if item.merged_into else "another"
+        merges.setdefault((item.retired_on, what, into), []).append(item.name)
+    texts = []
+    for (day, what, into), names in sorted(
+        merges.items(), key=lambda entry: (entry[0][0], entry[0][1] != "themes")
+    ):
+        noun = what if len(names) > 1 else what[:-1]
+        verb = "were" if len(names) > 1 else "was"
+        texts.append(
+            f"{day.day} {day:%B %Y}: the {noun} {_names(names)} {verb} merged "
+            f"into “{into}”."
+        )
+    return texts
+
+
+def merged_later(strategy: Strategy, as_of: date) -> dict[str, dict[str, str]]:
+    """Themes and groups that existed on ``as_of`` but were merged after it.
+
+    ``{"theme": {name: note}, "group": {name: note}}``, the note for reports of
+    that date, e.g. "Merged into “Prevention/Early Intervention” on 20 April 2018".
+    """
+    notes: dict[str, dict[str, str]] = {"theme": {}, "group": {}}
+    for key, items in (("theme", strategy.themes), ("group", strategy.groups)):
+        for item in items:
+            if item.retired_on is not None and item.retired_on > as_of:
+                into = item.merged_into.name if item.merged_into else "another"
+                day = item.retired_on
+                notes[key][item.name] = f"Merged into “{into}” on {day.day} {day:%B %Y}"
+    return notes
+
+
+# Board meetings --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardMeetings:
+    """The partnership's board meetings either side of a day, for owners' updates."""
+
+    last: Meeting | None
+    next: Meeting | None
+
+    @property
+    def since(self) -> date | None:
+        """The day after the last board meeting: updates from then on are new to the board."""
+        return self.last.held_on + timedelta(days=1) if self.last else None
+
+
+def board_meetings(strategy: Strategy, today: date) -> BoardMeetings:
+    """The strategy's partnership's last board meeting before ``today`` and next one.
+
+    Cancelled meetings do not count; the next is a scheduled meeting on or after
+    ``today``.
+    """
+    board = (
+        select(Meeting)
+        .join(MeetingBody, MeetingBody.id == Meeting.body_id)
+        .where(
+            Meeting.partnership_id == strategy.partnership_id,
+            MeetingBody.kind == BodyKind.BOARD,
+        )
+    )
+    last = db.session.scalar(
+        board.where(
+            Meeting.held_on < today, Meeting.status != MeetingStatus.CANCELLED
+        ).order_by(Meeting.held_on.desc(), Meeting.id.desc())
+    )
+    upcoming = db.session.scalar(
+        board.where(
+            Meeting.held_on >= today, Meeting.status == MeetingStatus.SCHEDULED
+        ).order_by(Meeting.held_on, Meeting.id)
+    )
+    return BoardMeetings(last=last, next=upcoming)

@@ -170,3 +170,35 @@ def test_plan_filters_and_status_work_without_javascript(new_browser, four):
     )
     expect(tab.locator("#plan-count")).to_contain_text("Showing 0 of 4 actions")
     assert tab.console_errors == []
+
+
+def test_progress_page_fits_a_phone_screen(new_browser, four):
+    """At 375 pixels wide the progress page needs no sideways scrolling: the
+    tables have three columns and the charts scale to the width."""
+    tab = new_browser(viewport={"width": 375, "height": 800})
+    _sign_in(tab, "coord-x@example.org")
+    tab.goto("/plans/x-plan/progress?as_of=2017-12-31")
+    expect(_completion(tab)).to_contain_text("due by 31 December 2017")
+    expect(tab.locator("#table-theme")).to_be_visible()
+    width = tab.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the page is {width} pixels wide"
+    for chart in tab.locator("svg.portal-chart").all():
+        box = chart.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 375
+    assert_accessible(tab)
+    assert tab.console_errors == []
+
+
+def test_wide_plan_tables_scroll_in_their_own_box_on_a_phone(new_browser, four):
+    """The plan's table keeps all its columns on a phone: it scrolls sideways in a
+    focusable region, and the page itself does not."""
+    tab = new_browser(viewport={"width": 375, "height": 800})
+    _sign_in(tab, "coord-x@example.org")
+    for path in ("/plans/x-plan", "/plans/x-plan/structure"):
+        tab.goto(path)
+        region = tab.locator(".portal-table-scroll").first
+        expect(region).to_be_visible()
+        width = tab.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} is {width} pixels wide"
+        assert_accessible(tab)
+    assert tab.console_errors == []

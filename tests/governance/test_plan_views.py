@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
+from governance import meetings
 from governance import plan_tokens
 from governance import plan_views
 from governance import plans
@@ -27,6 +28,7 @@ from governance.models import Rag
 from governance.models import Strategy
 from governance.models import Theme
 from governance.plan_tokens import PlanUpdateToken
+from portal import demo as portal_demo
 from portal.extensions import db
 from portal.mail import outbox
 from portal.models import LoginAttempt
@@ -39,6 +41,8 @@ from tests.conftest import login
 from tests.governance.conftest import LAUNCH
 from tests.governance.conftest import at
 from tests.governance.test_completion import staffordshire  # noqa: F401 - a fixture
+from tests.governance.test_services import add_waves
+from tests.surveys.conftest import build_survey
 
 ROLES = ["anonymous", "x_contact", "x_board", "x_coordinator", "y_coordinator", "admin"]
 COORD = "coord-x@example.org"
@@ -176,6 +180,7 @@ def plans_matrix(w: dict) -> dict[str, tuple[str, str, dict[str, int]]]:
         "plans.carry_forward": ("GET", f"{action}/carry-forward", edit_admin(200)),
         "plans.indicators": ("GET", f"{base}/indicators", read),
         "plans.progress": ("GET", f"{base}/progress", read),
+        "plans.questions": ("GET", f"{base}/questions", read),
         "plans.completion_csv": ("GET", f"{base}/completion.csv", read),
         "plans.export": ("GET", f"{base}/plan.csv", read),
         "plans.import_plan": ("GET", f"{base}/import", edit_admin(200)),
@@ -299,6 +304,13 @@ def test_plan_page_lists_actions_with_a_rag_key(client, three):
         ("overdue=1", ["D1", "P1"]),
         ("sort=rag", ["D1", "P1", "P10"]),
         ("sort=due_date", ["P1", "D1", "P10"]),
+        ("sort=overdue", ["P1", "D1", "P10"]),
+        ("sort=status", ["P1", "D1", "P10"]),
+        ("sort=owner", ["P1", "P10", "D1"]),
+        ("sort=theme", ["P1", "P10", "D1"]),
+        ("sort=group", ["D1", "P1", "P10"]),
+        ("sort=progress", ["D1", "P1", "P10"]),
+        ("theme={prevention}&sort=status&overdue=1", ["P1"]),
         ("theme=nonsense&rag=purple&sort=evil", ["D1", "P1", "P10"]),
     ],
 )
@@ -306,6 +318,7 @@ def test_plan_filters_and_sorts_as_page_and_fragment(client, three, query, refs)
     login(client, COORD)
     url = "/plans/x-plan?" + query.format(
         diversion=three["themes"]["Diversion"].id,
+        prevention=three["themes"]["Prevention"].id,
         prevention_group=three["groups"]["Prevention"].id,
         xena=three["x_person"].id,
         x_lead=three["x_lead"].id,
@@ -471,6 +484,23 @@ def test_action_page_shows_carry_forwards_updates_and_history(client, three):
     assert "Status Not started In progress" in history
     # Partner contacts read; they neither edit nor add updates to others' actions.
     assert "Edit details" not in text and "Add a progress update" not in text
+
+
+def test_the_plan_row_shows_how_often_an_action_was_carried_forward(client, three):
+    a1 = three["a1"]
+    _carry(a1, date(2016, 4, 20), date(2017, 3, 31), "Recruitment delayed")
+    _carry(a1, date(2017, 4, 20), date(2018, 3, 31), "Funding moved to 2017/18")
+    login(client, "board-x@example.org")
+    for headers in ({}, HTMX):
+        response = client.get("/plans/x-plan?status=carried+forward", headers=headers)
+        row = re.search(
+            rf'<tr class="govuk-table__row" id="action-{a1.id}".*?</tr>',
+            response.text,
+            re.S,
+        ).group(0)
+        text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+        assert "carried forward 2x" in text
+        assert "31 March 2018 originally 31 March 2016 Overdue" in text
 
 
 def test_coordinator_adds_a_progress_update(client, three):
@@ -800,7 +830,7 @@ def test_links_to_indicators_and_survey_items(client, three, world):
     text = _text(client.get(base))
     assert "Outcome indicator: Compliance (target 60%)" in text
     assert "Survey question in X survey: “The partnership has a clear vision”" in text
-    assert "see its results" in text
+    assert "how its answers changed" in text and "full results" in text
     assert client.post(f"{base}/indicators/{indicator.id}/remove").status_code == 303
     assert client.post(f"{base}/items/{item.id}/remove").status_code == 303
     assert _reload(a1).indicators == []
@@ -996,14 +1026,16 @@ def test_progress_page_shows_42_of_53_as_79_point_2(client, staffordshire):  # n
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
     assert "Prevention: 18 due; 14 completed, 4 in progress" in svg
     assert "style=" not in svg and "<script" not in svg
-    assert re.search(r"Prevention 18 14 4 0 0 \d+ 77\.8%", text)
+    table = text.split("The numbers in the chart")[1]
+    assert re.search(r"Prevention 77\.8% 14 of 18 4 in progress; \d+ overdue", table)
     # The same date typed into the three boxes.
     boxes = client.get("/plans/x-plan/progress?as_of=31&as_of=3&as_of=2018")
     assert "42 of 53 actions due by 31 March 2018 completed, 79.2%" in _text(boxes)
     # The trend, from the history, links to each quarter.
     trend = text.split("Trend over reporting periods")[1]
-    assert "31 Mar 2018 42 53 79.2%" in trend
-    assert "30 Jun 2016" in trend
+    assert "31 March 2018 42 of 53 79.2%" in trend
+    assert "30 June 2016" in trend
+    assert 'href="/plans/x-plan/progress?as_of=2018-03-31"' in response.text
 
 
 def test_progress_page_refuses_a_bad_date(client, plan):
@@ -1401,3 +1433,242 @@ def test_an_action_of_another_plan_is_404_under_this_plan(client, three, world):
     assert client.get("/plans/y-plan").status_code == 200
     assert y_plan.title in client.get("/plans").text
     assert _reload(three["a1"]).status is ActionStatus.NOT_STARTED
+
+
+# The RAG key where ratings are chosen ------------------------------------------------------
+
+
+def test_every_form_that_asks_for_a_rag_rating_shows_the_key(client, owned):
+    def hints(response):
+        return re.findall(r'govuk-radios__hint">\s*([^<]+?)\s*</div>', response.text)
+
+    key = [
+        "Off track: serious delay or risk; needs the board&#39;s help",
+        "At risk: some delay, being managed",
+        "On track",
+        "Not yet rated",
+    ]
+    login(client, "contact-x@example.org")
+    mine = client.get("/plans/mine")
+    # Once per owned action's form, and the key itself on the page.
+    assert hints(mine) == key * 2
+    assert "Red Off track: serious delay or risk" in _text(mine)
+    _switch(client, COORD)
+    for url in (
+        "/plans/x-plan/actions/new",
+        f"/plans/x-plan/actions/{owned['a1'].id}",
+        f"/plans/x-plan/actions/{owned['a1'].id}/edit",
+    ):
+        assert hints(client.get(url)) == key, url
+
+
+def test_the_history_shows_a_progress_update_with_who_and_when(client, three):
+    a1 = three["a1"]
+    plans.record_update(
+        a1,
+        opened_version=a1.version,
+        narrative="Nothing new: waiting for the venue.",
+        status=ActionStatus.NOT_STARTED,
+        rag=Rag.GREEN,
+        progress_pct=0,
+        by=three["x_person"],
+        written_on=date(2016, 2, 26),
+        at=at(date(2016, 3, 1)),
+    )
+    db.session.commit()
+    login(client, "board-x@example.org")
+    history = _text(client.get(f"/plans/x-plan/actions/{a1.id}")).split("History")[-1]
+    assert (
+        "1 March 2016, 12:00 26 February 2016 Xena Staff Progress update "
+        "Nothing new: waiting for the venue." in history
+    )
+
+
+# Progress after a refresh -------------------------------------------------------------------
+
+
+def test_progress_for_an_earlier_date_shows_the_structure_before_the_refresh(
+    client, plan, make_action
+):
+    themes, groups = plan["themes"], plan["groups"]
+    make_action(ref="P1", due_date=date(2018, 3, 31), status=ActionStatus.COMPLETED)
+    make_action(
+        ref="D1",
+        theme=themes["Diversion"],
+        delivery_group=groups["Diversion"],
+        due_date=date(2018, 3, 31),
+    )
+    make_action(
+        ref="O1",
+        theme=themes["Offender Management"],
+        delivery_group=groups["Offender Management"],
+        due_date=date(2018, 3, 31),
+    )
+    strategy = plan["strategy"]
+    merged = plans.create_theme(strategy, name="Prevention/Early Intervention")
+    refresh = at(date(2018, 4, 20))
+    plans.merge_themes(
+        [themes["Prevention"], themes["Diversion"]], merged, by=None, at=refresh
+    )
+    plans.merge_groups([groups["Diversion"]], groups["Prevention"], by=None, at=refresh)
+    db.session.commit()
+    login(client, "board-x@example.org")
+
+    before = client.get("/plans/x-plan/progress?as_of=2018-03-31")
+    text = _text(before)
+    assert (
+        "20 April 2018: the themes “Prevention” and “Diversion” were merged into "
+        "“Prevention/Early Intervention”." in text
+    )
+    by_theme = text.split("By theme")[1].split("By delivery group")[0]
+    assert re.search(
+        r"Prevention Merged into “Prevention/Early Intervention” on 20 April 2018 "
+        r"100\.0% 1 of 1 None",
+        by_theme,
+    )
+    assert "Diversion Merged into “Prevention/Early Intervention”" in by_theme
+    assert "Offender Management 0.0% 0 of 1 1 not started" in by_theme
+    assert "Early Intervention 50.0%" not in by_theme
+    svg = re.search(r"<svg.*?</svg>", before.text, re.S).group(0)
+    assert "Prevention: 1 due" in svg and "Diversion: 1 due" in svg
+    by_group = text.split("By delivery group")[1].split("By lead organisation")[0]
+    assert "Diversion Group Merged into “Prevention Group” on 20 April 2018" in by_group
+
+    after = _text(client.get("/plans/x-plan/progress?as_of=2018-06-30"))
+    by_theme = after.split("By theme")[1].split("By delivery group")[0]
+    # "/<wbr>": the name may break after its slash on a phone.
+    assert "Prevention/ Early Intervention 50.0% 1 of 2 1 not started" in by_theme
+    assert "Merged into" not in by_theme
+
+
+def test_the_progress_tables_fit_in_three_columns(client, three):
+    login(client, COORD)
+    response = client.get("/plans/x-plan/progress")
+    for table in re.findall(
+        r'<table class="govuk-table[^"]*" id="table-(?:theme|group|lead)".*?</table>',
+        response.text,
+        re.S,
+    ):
+        header = re.search(r"<thead.*?</thead>", table, re.S).group(0)
+        assert header.count("<th ") == 3
+
+
+# Who has updated, before a board meeting ------------------------------------------------------
+
+
+def test_who_has_updated_counts_from_the_last_board_meeting_and_names_the_next(
+    client, owned, monkeypatch
+):
+    monkeypatch.setattr(plan_views, "today", lambda: date(2018, 3, 1))
+    board = meetings.create_body(
+        owned["x"], name="X Board", kind=meetings.BodyKind.BOARD
+    )
+    meetings.create_meeting(board, held_on=date(2017, 12, 12), place="Town hall")
+    meetings.create_meeting(
+        board, held_on=date(2018, 3, 13), place="Town hall", title="Spring board"
+    )
+    a1 = owned["a1"]
+    plans.record_update(
+        a1,
+        opened_version=a1.version,
+        narrative="Since the December board.",
+        status=ActionStatus.IN_PROGRESS,
+        rag=Rag.GREEN,
+        progress_pct=30,
+        by=None,
+        at=at(date(2018, 1, 8)),
+    )
+    db.session.commit()
+    login(client, COORD)
+    text = _text(client.get("/plans/x-plan/updates"))
+    assert "Next board meeting: Spring board, 13 March 2018" in text
+    assert "Last board meeting: X Board meeting, 12 December 2017" in text
+    assert "a progress update dated 13 December 2017 or later" in text
+    assert "Contact-X X Partner Org D1 P1 Never" in text
+    response = client.post(
+        "/plans/x-plan/updates/remind",
+        data={"person": str(owned["x_contact"].person.id), "since": "2017-12-13"},
+    )
+    assert response.status_code == 303
+    (mail,) = outbox()
+    assert "before the board meets on 13 March 2018" in mail.body
+    assert "since 13 December 2017" in mail.body
+
+
+# Survey questions beside the actions meant to move them ---------------------------------------
+
+
+@pytest.fixture
+def surveyed(three):
+    """X's partner survey in three waves; P1 and D1 are meant to move "clear vision"."""
+    survey = build_survey(three["x"], slug="x-survey")
+    db.session.flush()
+    item, _ = add_waves(survey, three["x"], ["2223334445", "1122233345", "1111111223"])
+    plans.link_survey_item(three["a1"], item)
+    plans.link_survey_item(three["a2"], item)
+    db.session.commit()
+    return {**three, "item": item}
+
+
+def test_a_question_is_shown_with_its_change_beside_the_actions(client, surveyed):
+    login(client, "board-x@example.org")
+    response = client.get("/plans/x-plan/questions")
+    assert response.status_code == 200
+    text = _text(response)
+    assert "“The partnership has a clear vision” X partner survey" in text
+    assert "1 January 2016 30.0% of 10" in text
+    assert "2 January 2017 50.0% of 10 +20.0 pp" in text
+    assert "3 January 2018 90.0% of 10 +40.0 pp" in text
+    assert "Since wave 1: +60.0 pp, improved." in text
+    actions = text.split("Actions meant to move it")[1]
+    assert (
+        "P1 : Early help hubs Not started Green due 31 March 2016, overdue" in actions
+    )
+    assert "D1 : Diversion scheme In progress Red" in actions
+    assert "P10" not in actions
+    # From the action's page, a link to it.
+    page = client.get(f"/plans/x-plan/actions/{surveyed['a1'].id}")
+    assert f"/plans/x-plan/questions#item-{surveyed['item'].id}" in page.text
+
+
+def test_a_reader_who_cannot_see_results_gets_the_questions_without_figures(
+    client, surveyed
+):
+    login(client, "contact-x@example.org")
+    text = _text(client.get("/plans/x-plan/questions"))
+    assert "“The partnership has a clear vision”" in text
+    assert "You cannot see this survey's results" in text
+    assert "90.0%" not in text and "of 10" not in text
+    assert "Early help hubs" in text
+    _switch(client, "coord-y@example.org")
+    assert client.get("/plans/x-plan/questions").status_code == 404
+
+
+def test_no_linked_question_says_how_to_link_one(client, three):
+    login(client, COORD)
+    text = _text(client.get("/plans/x-plan/questions"))
+    assert "No action of this plan is linked to a survey question yet" in text
+    assert "under “What it is meant to change”" in text
+
+
+def test_the_demo_links_a_psp_plan_to_the_partner_survey(client):
+    portal_demo.load()
+    db.session.commit()
+    login(client, "admin@portal.example", portal_demo.DEMO_PASSWORD)
+    response = client.get("/plans/new-routes-development-2014-15/questions")
+    assert response.status_code == 200
+    text = _text(response)
+    assert (
+        "“Our PSP has set out clear roles and responsibilities for our partners”"
+        in text
+    )
+    assert "Respondents from New Routes" in text
+    assert "NR1 : Agree a partnership agreement" in text
+    assert re.search(r"1 January 2014 \d+\.\d% of \d+", text)
+    assert "Since wave 1:" in text
+    # The coordinator reads the plan; the programme survey's results are the
+    # programme team's, so its figures are not shown to them.
+    client.post("/auth/logout")
+    login(client, "coordinator@portal.example", portal_demo.DEMO_PASSWORD)
+    coordinator = _text(client.get("/plans/new-routes-development-2014-15/questions"))
+    assert "You cannot see this survey's results" in coordinator

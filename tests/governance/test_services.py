@@ -2,6 +2,7 @@
 
 import json
 from datetime import date
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
@@ -9,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from governance import meetings
+from governance import plan_survey
 from governance import plans
 from governance import queries
 from governance.models import Action
@@ -18,8 +21,12 @@ from governance.models import ActionUpdate
 from governance.models import Direction
 from governance.models import IndicatorValue
 from governance.models import Rag
+from portal.directory import services as directory_services
 from portal.errors import EditConflictError
 from portal.extensions import db
+from surveys import services as survey_services
+from surveys.models import Answer
+from surveys.models import Response
 from tests.governance.conftest import at
 from tests.surveys.conftest import build_survey
 
@@ -722,3 +729,299 @@ def test_plan_filters_and_sorts(plan, make_action):
     assert queries.plan_actions(
         strategy, queries.PlanFilter(sort="title; DROP TABLE")
     ) == [a1, a2, a10]
+
+
+@pytest.mark.parametrize(
+    ("sort", "refs"),
+    [
+        ("ref", ["A1", "A2", "A3", "A4"]),
+        ("due_date", ["A3", "A1", "A4", "A2"]),
+        # Overdue on 1 June 2018 first (oldest first), then the rest by due date.
+        ("overdue", ["A1", "A4", "A3", "A2"]),
+        ("status", ["A2", "A1", "A4", "A3"]),
+        ("rag", ["A1", "A4", "A2", "A3"]),
+        ("progress", ["A1", "A2", "A4", "A3"]),
+        ("owner", ["A2", "A3", "A4", "A1"]),
+        ("lead", ["A2", "A4", "A1", "A3"]),
+        ("theme", ["A2", "A4", "A3", "A1"]),
+        ("group", ["A3", "A2", "A4", "A1"]),
+    ],
+)
+def test_every_sort_orders_the_plan(
+    plan, make_action, make_person, make_organisation, sort, refs
+):
+    """Each sort of the plan page, on four actions that differ in every field."""
+    themes, groups = plan["themes"], plan["groups"]
+    second_lead = make_organisation("A Second Lead", partnership=plan["x"])
+    olly = make_person("Olly Owner", "olly@example.org", plan["x_lead"])
+    make_action(
+        ref="A1",
+        theme=themes["Offender Management"],
+        delivery_group=None,
+        owner=None,
+        lead_organisation=plan["x_partner"],
+        due_date=date(2017, 3, 31),
+        status=ActionStatus.IN_PROGRESS,
+        rag=Rag.RED,
+        progress_pct=10,
+    )
+    make_action(
+        ref="A2",
+        theme=themes["Prevention"],
+        delivery_group=groups["Offender Management"],
+        owner=olly,
+        lead_organisation=second_lead,
+        due_date=date(2099, 3, 31),
+        status=ActionStatus.NOT_STARTED,
+        rag=Rag.GREEN,
+        progress_pct=20,
+    )
+    make_action(
+        ref="A3",
+        theme=themes["Diversion"],
+        delivery_group=groups["Diversion"],
+        owner=olly,
+        lead_organisation=plan["x_partner"],
+        due_date=date(2016, 3, 31),
+        status=ActionStatus.COMPLETED,
+        progress_pct=100,
+    )
+    make_action(
+        ref="A4",
+        theme=themes["Prevention"],
+        delivery_group=groups["Prevention"],
+        owner=plan["x_person"],
+        lead_organisation=second_lead,
+        due_date=date(2018, 3, 31),
+        status=ActionStatus.IN_PROGRESS,
+        rag=Rag.AMBER,
+        progress_pct=40,
+    )
+    ordered = queries.plan_actions(
+        plan["strategy"], queries.PlanFilter(sort=sort, today=date(2018, 6, 1))
+    )
+    assert [action.ref for action in ordered] == refs
+
+
+def test_a_refresh_is_described_and_earlier_reports_name_the_old_structure(
+    plan, make_action
+):
+    themes, groups = plan["themes"], plan["groups"]
+    strategy = plan["strategy"]
+    make_action(ref="P1")
+    make_action(ref="D1", theme=themes["Diversion"], delivery_group=groups["Diversion"])
+    merged = plans.create_theme(strategy, name="Prevention/Early Intervention")
+    refresh = at(date(2018, 4, 20))
+    plans.merge_themes(
+        [themes["Prevention"], themes["Diversion"]], merged, by=None, at=refresh
+    )
+    plans.merge_groups([groups["Diversion"]], groups["Prevention"], by=None, at=refresh)
+    db.session.commit()
+    assert queries.structure_changes(strategy) == [
+        "20 April 2018: the themes “Prevention” and “Diversion” were merged into "
+        "“Prevention/Early Intervention”.",
+        "20 April 2018: the delivery group “Diversion Group” was merged into "
+        "“Prevention Group”.",
+    ]
+    before = queries.merged_later(strategy, date(2018, 3, 31))
+    assert before["theme"] == {
+        "Prevention": "Merged into “Prevention/Early Intervention” on 20 April 2018",
+        "Diversion": "Merged into “Prevention/Early Intervention” on 20 April 2018",
+    }
+    assert before["group"] == {
+        "Diversion Group": "Merged into “Prevention Group” on 20 April 2018"
+    }
+    # After the refresh the old names are history, not notes.
+    assert queries.merged_later(strategy, date(2018, 4, 20)) == {
+        "theme": {},
+        "group": {},
+    }
+
+
+def test_history_lists_every_progress_update_even_one_that_changed_nothing(
+    plan, make_action
+):
+    action = make_action()
+    plans.record_update(
+        action,
+        opened_version=action.version,
+        narrative="Started: the first hub opened.",
+        status=ActionStatus.IN_PROGRESS,
+        rag=Rag.GREEN,
+        progress_pct=20,
+        by=plan["coordinator"],
+        at=at(date(2016, 1, 10)),
+    )
+    plans.record_update(
+        action,
+        opened_version=action.version,
+        narrative="No change this quarter.",
+        status=ActionStatus.IN_PROGRESS,
+        rag=Rag.GREEN,
+        progress_pct=20,
+        by=plan["x_person"],
+        written_on=date(2016, 3, 28),
+        at=at(date(2016, 4, 2)),
+    )
+    db.session.commit()
+    entries = [
+        (entry.field, entry.new, entry.who, entry.effective_on)
+        for entry in queries.history(action)
+    ]
+    assert entries == [
+        ("Progress update", "No change this quarter.", "Xena Staff", date(2016, 3, 28)),
+        (
+            "Progress update",
+            "Started: the first hub opened.",
+            "Coord-X",
+            date(2016, 1, 10),
+        ),
+        ("RAG", "Green", "Coord-X", date(2016, 1, 10)),
+        ("Progress", "20%", "Coord-X", date(2016, 1, 10)),
+        ("Status", "In progress", "Coord-X", date(2016, 1, 10)),
+        (
+            "Created",
+            "Theme: Prevention, Due date: 31 March 2018, Status: Not started",
+            "Coord-X",
+            date(2015, 10, 1),
+        ),
+    ]
+
+
+def test_board_meetings_either_side_of_today(plan):
+    assert queries.board_meetings(plan["strategy"], date(2018, 3, 1)) == (
+        queries.BoardMeetings(last=None, next=None)
+    )
+    board = meetings.create_body(
+        plan["x"], name="X Board", kind=meetings.BodyKind.BOARD
+    )
+    group = meetings.create_body(
+        plan["x"], name="X Group", kind=meetings.BodyKind.GROUP
+    )
+
+    def meet(body, day):
+        return meetings.create_meeting(body, held_on=day, place="Town hall")
+
+    december = meet(board, date(2017, 12, 12))
+    meet(group, date(2018, 2, 20))
+    cancelled = meet(board, date(2018, 2, 27))
+    cancelled.cancel("Not quorate")
+    march = meet(board, date(2018, 3, 13))
+    meet(group, date(2018, 3, 6))
+    db.session.commit()
+    found = queries.board_meetings(plan["strategy"], date(2018, 3, 1))
+    assert (found.last, found.next) == (december, march)
+    assert found.since == date(2017, 12, 13)
+    after = queries.board_meetings(plan["strategy"], date(2018, 3, 14))
+    assert (after.last, after.next) == (march, None)
+
+
+def add_waves(survey, partnership, answers_by_wave, code="clear_vision", other=None):
+    """Waves of ``survey`` whose responses answer ``code`` with the given likert points.
+
+    ``answers_by_wave`` is one string of points per wave ("2234" = four
+    responses); ``other`` = (partnership, points by wave) adds responses from
+    another partnership of a programme survey.
+    """
+    item = next(item for item in survey.items if item.code == code)
+    waves = []
+    for number, points in enumerate(answers_by_wave):
+        opens = date(2016 + number, 1, 11)
+        wave = survey_services.add_wave(
+            survey, opens_on=opens, closes_on=opens + timedelta(days=25)
+        )
+        db.session.flush()
+        groups = [(partnership, points)]
+        if other is not None:
+            groups.append((other[0], other[1][number]))
+        for who, answers in groups:
+            for point in answers:
+                db.session.add(
+                    Response(
+                        wave_id=wave.id,
+                        partnership_id=who.id,
+                        submitted_on=opens,
+                        answers=[Answer(item_id=item.id, value=point)],
+                    )
+                )
+        waves.append(wave)
+    db.session.flush()
+    return item, waves
+
+
+def test_a_linked_question_shows_its_change_beside_the_actions(plan, make_action):
+    survey = build_survey(plan["x"], slug="x-survey")
+    db.session.flush()
+    item, _ = add_waves(survey, plan["x"], ["2223334445", "1122233345", "1111111223"])
+    other_item = next(i for i in survey.items if i.code == "profile_role")
+    hubs = make_action(ref="P2", title="Hubs")
+    vision = make_action(ref="P10", title="Vision day")
+    unlinked = make_action(ref="P3")
+    plans.link_survey_item(vision, item)
+    plans.link_survey_item(hubs, item)
+    plans.link_survey_item(hubs, other_item)
+    db.session.commit()
+
+    (question, not_likert) = plan_survey.linked_questions(
+        plan["strategy"], shown=lambda survey: True
+    )
+    assert question.item == item and question.actions == [hubs, vision]
+    assert unlinked not in question.actions
+    assert question.answered_by == "All respondents"
+    assert question.positive == "agree"
+    assert [
+        (w.number, w.base_n, w.pct_positive, w.change_text) for w in question.waves
+    ] == [(1, 10, 30.0, ""), (2, 10, 50.0, "+20.0 pp"), (3, 10, 90.0, "+40.0 pp")]
+    # The latest wave against the first, tested as the survey report tests it.
+    assert question.since_first.change_text == "+60.0 pp"
+    assert question.since_first.flag == "improved"
+    assert not_likert.item == other_item and not not_likert.is_likert
+    assert not_likert.waves == []
+    # Someone who may not see the survey's results gets the questions, no figures.
+    (hidden, _) = plan_survey.linked_questions(
+        plan["strategy"], shown=lambda survey: False
+    )
+    assert not hidden.shown and hidden.waves == [] and hidden.actions == [hubs, vision]
+
+
+def test_a_programme_survey_gives_the_partnership_its_own_answers(plan, make_action):
+    programme = directory_services.create_programme(slug="rrcf", name="RRCF")
+    plan["x"].programme = programme
+    plan["y"].programme = programme
+    survey = build_survey(plan["x"], slug="rrcf-survey")
+    survey.partnership = None
+    survey.programme = programme
+    db.session.flush()
+    item, _ = add_waves(
+        survey,
+        plan["x"],
+        ["22233", "11122"],
+        other=(plan["y"], ["55555", "55555"]),
+    )
+    action = make_action()
+    plans.link_survey_item(action, item)
+    db.session.commit()
+    (question,) = plan_survey.linked_questions(
+        plan["strategy"], shown=lambda survey: True
+    )
+    assert question.answered_by == "Respondents from Partnership X"
+    assert [(w.base_n, w.pct_positive) for w in question.waves] == [
+        (5, 60.0),
+        (5, 100.0),
+    ]
+    assert question.since_first is None  # two waves: the change is wave 2's
+
+
+def test_a_group_under_the_minimum_base_is_suppressed(plan, make_action):
+    survey = build_survey(plan["x"], slug="x-survey")
+    db.session.flush()
+    item, _ = add_waves(survey, plan["x"], ["12", "1122233"])
+    action = make_action()
+    plans.link_survey_item(action, item)
+    db.session.commit()
+    (question,) = plan_survey.linked_questions(
+        plan["strategy"], shown=lambda survey: True, min_base=5
+    )
+    first, second = question.waves
+    assert (first.pct_positive, first.flag) == (None, "suppressed")
+    assert second.pct_positive == 71.4
