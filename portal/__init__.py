@@ -64,6 +64,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from governance import cli as governance_cli
     from governance import plan_views
     from governance import record_views
+    from governance import summary_views
     from portal import auth
     from portal import cli
     from portal import errors
@@ -95,6 +96,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(results_views.bp)
     app.register_blueprint(plan_views.bp)
     app.register_blueprint(record_views.bp)
+    app.register_blueprint(summary_views.bp)
     return app
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from governance import demo as plan_demo
 from governance import record_demo
+from governance import summary_demo
 from portal import demo_data
 from portal.admin.services import create_user
 from portal.directory import services
@@ -121,6 +122,7 @@ def load() -> list[DemoLogin]:
     survey_demo.load()
     record_demo.load()
     _join_county_partnership()
+    summary_demo.load()
     db.session.flush()
     return list(DEMO_LOGINS)
 

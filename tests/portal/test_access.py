@@ -8,6 +8,7 @@ from tests.conftest import login
 from tests.governance.test_plan_views import add_matrix_plan
 from tests.governance.test_plan_views import plans_matrix
 from tests.governance.test_record_views import record_matrix
+from tests.governance.test_summary_views import summary_matrix
 from tests.surveys.test_results import results_matrix
 from tests.surveys.test_survey_access import add_matrix_survey
 from tests.surveys.test_survey_access import survey_matrix
@@ -145,6 +146,7 @@ def _matrix(w):
         **results_matrix(w),
         **plans_matrix(w),
         **record_matrix(w),
+        **summary_matrix(w),
         **survey_matrix(w),
         **changes,
     }

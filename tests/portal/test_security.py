@@ -156,6 +156,8 @@ def test_every_state_changing_route_needs_csrf(csrf_client, world):
         "theme_id": 1,
         "group_id": 1,
         "indicator_id": 1,
+        # Progress summaries, likewise.
+        "summary_id": 1,
     }
     checked = 0
     with app.test_request_context():
