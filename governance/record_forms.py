@@ -26,6 +26,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
+from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
 from wtforms.validators import StopValidation
@@ -34,6 +35,7 @@ from wtforms.validators import ValidationError
 from governance import agreements
 from governance import meetings
 from governance.plan_forms import DateOptional
+from governance.plan_forms import ListMultipleField
 from governance.plan_forms import ReportDateField
 from portal.directory.forms import VersionedForm
 from surveys.forms import DateRequired
@@ -573,3 +575,67 @@ class DocumentForm(FlaskForm):  # type: ignore[misc]
         validators=[InputRequired("Enter a description"), Length(max=200)],
     )
     submit = SubmitField("Attach document", widget=GovSubmitInput())
+
+
+class BodyForm(FlaskForm):  # type: ignore[misc]
+    """Add the partnership's board, or one of its delivery groups or sub-groups."""
+
+    name = StringField(
+        "Name",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[
+            InputRequired(message="Enter the name of the board or group"),
+            Length(
+                max=meetings.MAX_NAME,
+                message="Name the board or group in fewer characters",
+            ),
+        ],
+    )
+    kind = SelectField(
+        "Board or group",
+        widget=GovSelect(),
+        choices=[(kind.value, kind.label) for kind in meetings.BodyKind],
+    )
+    quorum_count = IntegerField(
+        "Quorum for this body (optional)",
+        widget=GovTextInput(),
+        description="Leave blank to use the partnership's quorum.",
+        validators=[
+            Optional(),
+            NumberRange(min=1, message="The quorum must be at least 1"),
+        ],
+    )
+    members = ListMultipleField(
+        "Members", invalid="Choose members from the list", coerce=str
+    )
+    submit = SubmitField("Add", widget=GovSubmitInput())
+
+
+class MembersForm(FlaskForm):  # type: ignore[misc]
+    """Replace the members of a board or group: who is expected at its meetings."""
+
+    members = ListMultipleField(
+        "Members", invalid="Choose members from the list", coerce=str
+    )
+    submit = SubmitField("Save members", widget=GovSubmitInput())
+
+
+class QuorumForm(VersionedForm):
+    """The partnership's quorum: how many must be present for decisions to stand."""
+
+    count = IntegerField(
+        "Quorum",
+        widget=GovTextInput(),
+        description="Leave blank for no quorum.",
+        validators=[
+            Optional(),
+            NumberRange(min=1, message="The quorum must be at least 1"),
+        ],
+    )
+    basis = SelectField(
+        "Counting",
+        widget=GovSelect(),
+        choices=[(basis.value, basis.label) for basis in meetings.QuorumBasis],
+    )
+    submit = SubmitField("Save quorum", widget=GovSubmitInput())

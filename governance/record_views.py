@@ -36,6 +36,7 @@ from governance.meetings import AgendaPaper
 from governance.meetings import AttendanceStatus
 from governance.meetings import ItemKind
 from governance.meetings import Meeting
+from governance.meetings import MeetingBody
 from governance.meetings import MeetingError
 from governance.meetings import MeetingStatus
 from governance.meetings import Minutes
@@ -46,6 +47,7 @@ from governance.record_forms import ActionArisingForm
 from governance.record_forms import AgreeForm
 from governance.record_forms import ApproveForm
 from governance.record_forms import AttendanceForm
+from governance.record_forms import BodyForm
 from governance.record_forms import CancelForm
 from governance.record_forms import ConfirmForm
 from governance.record_forms import DecisionForm
@@ -53,11 +55,13 @@ from governance.record_forms import DocumentForm
 from governance.record_forms import EndForm
 from governance.record_forms import ItemForm
 from governance.record_forms import MeetingForm
+from governance.record_forms import MembersForm
 from governance.record_forms import MemorandumForm
 from governance.record_forms import MinutesForm
 from governance.record_forms import NewMemorandumForm
 from governance.record_forms import PaperForm
 from governance.record_forms import PeriodForm
+from governance.record_forms import QuorumForm
 from governance.record_forms import SignForm
 from governance.record_forms import amount_text
 from governance.record_forms import parse_amount
@@ -164,6 +168,142 @@ def meetings_list(slug: str) -> ResponseReturnValue:
         can_edit=can_edit_partnership(user(), partnership),
         sees_statistics=sees_confidential(partnership),
     )
+
+
+# Boards and groups --------------------------------------------------------------------
+
+
+def _member_choices(partnership: Partnership) -> list[tuple[str, str]]:
+    return [
+        (str(p.id), f"{p.name}, {p.organisation.name}") for p in _people(partnership)
+    ]
+
+
+def _boards_page(
+    partnership: Partnership,
+    *,
+    body_form: BodyForm | None = None,
+    quorum_form: QuorumForm | None = None,
+    failed: tuple[int, MembersForm] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """The partnership's boards and groups, their members, and its quorum."""
+    choices = _member_choices(partnership)
+    settings = meetings.settings_for(partnership)
+    if quorum_form is None:
+        quorum_form = QuorumForm(
+            formdata=None,
+            version=settings.version,
+            count=settings.quorum_count,
+            basis=settings.quorum_basis.value,
+        )
+    if body_form is None:
+        body_form = BodyForm(formdata=None)
+    body_form.members.choices = choices
+    bodies = meetings.bodies_for(partnership)
+    members_forms: dict[int, MembersForm] = {}
+    for body in bodies:
+        if failed is not None and failed[0] == body.id:
+            form = failed[1]
+        else:
+            form = MembersForm(
+                formdata=None,
+                prefix=f"body-{body.id}",
+                members=[str(p.id) for p in body.members],
+            )
+        form.members.choices = choices
+        members_forms[body.id] = form
+    db.session.commit()
+    return render_template(
+        "record/boards.html",
+        partnership=partnership,
+        bodies=bodies,
+        settings=settings,
+        body_form=body_form,
+        quorum_form=quorum_form,
+        members_forms=members_forms,
+        can_edit=can_edit_partnership(user(), partnership),
+    ), status
+
+
+def _chosen_people(partnership: Partnership, ids: list[int]) -> list[Person]:
+    people = {p.id: p for p in _people(partnership)}
+    return [people[person_id] for person_id in ids if person_id in people]
+
+
+@bp.get("/partnerships/<slug>/boards")
+@login_required
+def boards(slug: str) -> ResponseReturnValue:
+    """Who meets: the partnership's board and groups, with members and quorum."""
+    return _boards_page(load_partnership(slug))
+
+
+@bp.post("/partnerships/<slug>/boards")
+@login_required
+def add_body(slug: str) -> ResponseReturnValue:
+    """Add a board or group."""
+    partnership = load_partnership(slug, edit=True)
+    form = BodyForm()
+    form.members.choices = _member_choices(partnership)
+    if not form.validate_on_submit():
+        return _boards_page(partnership, body_form=form, status=422)
+    try:
+        body = meetings.create_body(
+            partnership,
+            name=form.name.data,
+            kind=meetings.BodyKind(form.kind.data),
+            members=_chosen_people(partnership, form.members.ids()),
+            quorum_count=form.quorum_count.data,
+        )
+    except MeetingError as error:
+        db.session.rollback()
+        form.name.errors = [str(error)]
+        return _boards_page(partnership, body_form=form, status=422)
+    db.session.commit()
+    flash(f"{body.name} added.", "success")
+    return redirect(url_for(".boards", slug=slug) + f"#body-{body.id}", code=303)
+
+
+@bp.post("/partnerships/<slug>/boards/<int:body_id>/members")
+@login_required
+def body_members(slug: str, body_id: int) -> ResponseReturnValue:
+    """Replace a board's or group's members."""
+    partnership = load_partnership(slug, edit=True)
+    body = db.get_or_404(MeetingBody, body_id)
+    if body.partnership_id != partnership.id:
+        abort(404)
+    form = MembersForm(prefix=f"body-{body.id}")
+    form.members.choices = _member_choices(partnership)
+    if not form.validate_on_submit():
+        return _boards_page(partnership, failed=(body.id, form), status=422)
+    meetings.set_members(body, _chosen_people(partnership, form.members.ids()))
+    db.session.commit()
+    flash(f"Members of the {body.name} saved.", "success")
+    return redirect(url_for(".boards", slug=slug) + f"#body-{body.id}", code=303)
+
+
+@bp.post("/partnerships/<slug>/boards/quorum")
+@login_required
+def quorum(slug: str) -> ResponseReturnValue:
+    """Set the partnership's quorum."""
+    partnership = load_partnership(slug, edit=True)
+    form = QuorumForm()
+    if not form.validate_on_submit():
+        return _boards_page(partnership, quorum_form=form, status=422)
+    try:
+        meetings.set_quorum(
+            partnership,
+            count=form.count.data,
+            basis=meetings.QuorumBasis(form.basis.data),
+            opened_version=form.opened_version(),
+        )
+    except EditConflictError as error:
+        db.session.rollback()
+        form.count.errors = [str(error)]
+        return _boards_page(partnership, quorum_form=form, status=409)
+    db.session.commit()
+    flash("Quorum saved.", "success")
+    return redirect(url_for(".boards", slug=slug) + "#quorum", code=303)
 
 
 @bp.get("/partnerships/<slug>/meetings.ics")
@@ -310,7 +450,11 @@ def create_meeting(slug: str) -> ResponseReturnValue:
     people = _people(partnership)
     form.chair.choices = [(0, "No chair yet")] + [(p.id, p.name) for p in people]
     if not bodies:
-        flash("Set up the partnership's board before scheduling meetings.", "error")
+        flash(
+            "Add the partnership's board under “Boards, groups and quorum” "
+            "before scheduling meetings.",
+            "error",
+        )
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         body = next(b for b in bodies if b.id == form.body.data)

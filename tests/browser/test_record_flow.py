@@ -207,3 +207,25 @@ def test_start_a_memorandum_with_another_party_row(page, board):
     agreement = db.session.scalars(db.select(Agreement)).one()
     assert len(agreement.versions[0].parties) == 2
     assert page.console_errors == []
+
+
+def test_set_up_a_group_with_members_and_the_quorum(page, board):
+    sign_in_with_keyboard(page, "coord-x@example.org")
+    page.goto("/partnerships/x-partnership/meetings")
+    page.get_by_role("link", name="Boards, groups and quorum").click()
+    assert_accessible(page)
+    page.get_by_label("Quorum", exact=True).fill("3")
+    page.get_by_label("Counting").select_option(label="organisations present")
+    page.get_by_role("button", name="Save quorum").click()
+    expect(page.locator("#quorum + p")).to_contain_text(
+        "Quorum: 3 organisations present"
+    )
+    page.get_by_label("Name").fill("Prevention Delivery Group")
+    page.get_by_label("Board or group").select_option(label="Group")
+    page.get_by_label("Xena Staff, X Partner Org").first.check()
+    page.get_by_role("button", name="Add", exact=True).click()
+    group = page.get_by_role("heading", name=re.compile("Prevention Delivery Group"))
+    expect(group).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Xena Staff, X Partner Org")
+    assert_accessible(page)
+    assert page.console_errors == []

@@ -82,6 +82,22 @@ def record_matrix(w: dict) -> dict[str, tuple[str, str, dict[str, int]]]:
         ),
         "record.index": ("GET", "/meetings", read_x | {"y_coordinator": 200}),
         "record.meetings_list": ("GET", f"/partnerships/{x}/meetings", read_x),
+        "record.boards": ("GET", f"/partnerships/{x}/boards", read_x),
+        "record.add_body": (
+            "POST",
+            f"/partnerships/{x}/boards",
+            no_edit | {"x_coordinator": 422, "admin": 422},
+        ),
+        "record.body_members": (
+            "POST",
+            f"/partnerships/{x}/boards/{w['record_meeting'].body_id}/members",
+            no_edit | {"x_coordinator": 303, "admin": 303},
+        ),
+        "record.quorum": (
+            "POST",
+            f"/partnerships/{x}/boards/quorum",
+            no_edit | {"x_coordinator": 422, "admin": 422},
+        ),
         "record.calendar": ("GET", f"/partnerships/{x}/meetings.ics", read_x),
         "record.decisions": ("GET", f"/partnerships/{x}/decisions", read_x),
         "record.meeting": ("GET", base, read_x),
@@ -1698,3 +1714,106 @@ def test_attendance_statistics_are_not_for_partner_contacts(client, board):
     client.post("/auth/logout")
     login(client, "coord-y@example.org")
     assert client.get(STATS).status_code == 404
+
+
+# Boards, groups and quorum ------------------------------------------------------------
+
+
+def test_a_new_partnership_sets_up_its_board_members_and_quorum(client, plan):
+    login(client, COORD)
+    page = client.get("/partnerships/x-partnership/boards")
+    assert page.status_code == 200
+    assert "No board or group yet" in page.text
+    person = plan["x_person"]
+    added = client.post(
+        "/partnerships/x-partnership/boards",
+        data={
+            "name": "Partnership Board",
+            "kind": "board",
+            "members": [str(person.id)],
+        },
+    )
+    assert added.status_code == 303, added.text
+    [body] = meetings.bodies_for(plan["x"])
+    assert body.kind is BodyKind.BOARD
+    assert body.members == [person]
+    assert client.get("/partnerships/x-partnership/meetings/new").status_code == 200
+    version = meetings.settings_for(plan["x"]).version
+    saved = client.post(
+        "/partnerships/x-partnership/boards/quorum",
+        data={"count": "3", "basis": "organisations", "version": version},
+    )
+    assert saved.status_code == 303, saved.text
+    db.session.expire_all()
+    assert meetings.settings_for(plan["x"]).quorum_count == 3
+    shown = client.get("/partnerships/x-partnership/boards").text
+    assert "Quorum: 3 organisations present" in shown
+    coordinator = plan["x_coordinator"].person
+    changed = client.post(
+        f"/partnerships/x-partnership/boards/{body.id}/members",
+        data={f"body-{body.id}-members": [str(person.id), str(coordinator.id)]},
+    )
+    assert changed.status_code == 303
+    db.session.expire_all()
+    assert {p.id for p in body.members} == {person.id, coordinator.id}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"name": "", "kind": "board"}, "Enter the name of the board or group"),
+        (
+            {"name": "Board", "kind": "board", "quorum_count": "0"},
+            "The quorum must be at least 1",
+        ),
+        ({"name": "Board", "kind": "committee"}, "Not a valid choice"),
+        (
+            {"name": "Board", "kind": "board", "members": ["999999"]},
+            "Choose members from the list",
+        ),
+    ],
+)
+def test_a_bad_board_is_refused_and_nothing_is_saved(client, plan, data, message):
+    login(client, COORD)
+    response = client.post("/partnerships/x-partnership/boards", data=data)
+    assert response.status_code == 422
+    assert "There is a problem" in response.text
+    assert message in response.text
+    assert meetings.bodies_for(plan["x"]) == []
+
+
+def test_two_boards_cannot_share_a_name(client, board):
+    login(client, COORD)
+    response = client.post(
+        "/partnerships/x-partnership/boards",
+        data={"name": "Partnership Board", "kind": "group"},
+    )
+    assert response.status_code == 422
+    assert "already has a body called" in response.text
+    assert len(meetings.bodies_for(board["x"])) == 1
+
+
+def test_a_stale_quorum_edit_is_a_conflict(client, board):
+    login(client, COORD)
+    version = meetings.settings_for(board["x"]).version
+    meetings.set_quorum(board["x"], count=2, basis=meetings.QuorumBasis.PEOPLE)
+    db.session.commit()
+    response = client.post(
+        "/partnerships/x-partnership/boards/quorum",
+        data={"count": "5", "basis": "people", "version": version},
+    )
+    assert response.status_code == 409
+    assert "There is a problem" in response.text
+    db.session.expire_all()
+    assert meetings.settings_for(board["x"]).quorum_count == 2
+
+
+def test_another_partnerships_board_is_not_found(client, board):
+    """Y's coordinator cannot reach X's board, even under Y's own address."""
+    login(client, "coord-y@example.org")
+    response = client.post(
+        f"/partnerships/y-partnership/boards/{board['body'].id}/members", data={}
+    )
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert len(board["body"].members) == 3

@@ -151,6 +151,7 @@ def test_every_state_changing_route_needs_csrf(csrf_client, world):
         # Governance record routes: CSRF is refused before any lookup.
         "meeting_id": 1,
         "agreement_id": 1,
+        "body_id": 1,
         # Action-plan routes, likewise.
         "action_id": 1,
         "theme_id": 1,
