@@ -15,25 +15,22 @@ Nothing here imports Flask or touches the database.
 
 from __future__ import annotations
 
-import io
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import matplotlib
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
-
-from surveys.charts import _LOCK
-from surveys.charts import _RC
 from surveys.charts import MUTED_COLOUR
 from surveys.charts import SVG_NS
 from surveys.charts import TEXT_COLOUR
 from surveys.charts import _clean
 from surveys.charts import _sanitise
 from surveys.charts import _wrap
+from surveys.charts import figure_svg
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Inches. Narrow enough that on a phone the chart's words are still readable.
 FIGURE_WIDTH = 5.6
@@ -107,6 +104,10 @@ def trend_description(chart: TrendChart) -> str:
 
 
 def _draw_status(chart: StatusChart) -> Figure:
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
+
     rows = len(chart.bars)
     # Narrower than the likert charts: scaled to a phone's width, the words stay legible.
     figure = Figure(
@@ -196,6 +197,8 @@ def _label_place(ys: Sequence[float], index: int) -> tuple[int, int, str]:
 
 
 def _draw_trend(chart: TrendChart) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(FIGURE_WIDTH, 3.4), layout="constrained")
     axes = figure.add_subplot()
     xs = [index for index, (_, pct) in enumerate(chart.points) if pct is not None]
@@ -255,23 +258,15 @@ def _finish(raw: str, chart_id: str, title: str, description: str) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
-def _svg(figure: Figure) -> str:
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
-
-
 @lru_cache(maxsize=64)
 def status_chart_svg(chart: StatusChart) -> str:
     """The stacked status chart as inline SVG, cached by its data."""
-    with _LOCK, matplotlib.rc_context(_RC):
-        raw = _svg(_draw_status(chart))
+    raw = figure_svg(lambda: _draw_status(chart))
     return _finish(raw, chart.chart_id, chart.title, status_description(chart))
 
 
 @lru_cache(maxsize=64)
 def trend_chart_svg(chart: TrendChart) -> str:
     """The completion-rate trend as inline SVG, cached by its data."""
-    with _LOCK, matplotlib.rc_context(_RC):
-        raw = _svg(_draw_trend(chart))
+    raw = figure_svg(lambda: _draw_trend(chart))
     return _finish(raw, chart.chart_id, chart.title, trend_description(chart))

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import io
 import json
 import textwrap
 import xml.etree.ElementTree as ET
@@ -43,8 +42,6 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
-import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from sqlalchemy import CheckConstraint
 from sqlalchemy import ForeignKey
 from sqlalchemy import Integer
@@ -936,12 +933,7 @@ class Chart:
 
 def _status_png(chart: plan_charts.StatusChart) -> bytes:
     """The status chart drawn as ``plan_charts`` draws it, as PNG."""
-    with charts._LOCK, matplotlib.rc_context(charts._RC):
-        figure = plan_charts._draw_status(chart)
-        FigureCanvasAgg(figure)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=150)
-    return buffer.getvalue()
+    return charts.figure_png(lambda: plan_charts._draw_status(chart))
 
 
 def _retitle(svg: str, chart_id: str, title: str) -> str:

@@ -40,7 +40,6 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from governance import summary as summaries
-from governance import summary_pdf
 from governance.meetings import Meeting
 from governance.models import Rag
 from governance.plan_forms import DateOptional
@@ -387,6 +386,9 @@ def summary(slug: str, summary_id: int) -> ResponseReturnValue:
 @login_required
 def pdf(slug: str, summary_id: int) -> ResponseReturnValue:
     """The same summary as a PDF with selectable text."""
+    # Imported here: fpdf2 costs about 50 MB that only a PDF request should pay.
+    from governance import summary_pdf
+
     partnership = load(slug)
     found = _summary(partnership, summary_id)
     figures = summaries.live_figures(found, min_base=min_base())

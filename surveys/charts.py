@@ -37,18 +37,18 @@ import re
 import textwrap
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from typing import Any
-
-import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.typing import RcKeyType
 
 from surveys.analysis import percent
 from surveys.answers import SCALES
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
 #: The smallest base a bar is shown with, unless the caller says otherwise.
 DEFAULT_MIN_BASE = 5
@@ -230,6 +230,9 @@ def _wrap(text: str, width: int) -> str:
 
 def _draw(data: ChartData) -> Figure:
     """The chart as a matplotlib Figure (no pyplot, no canvas yet)."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
     rows = len(data.bars)
     figure = Figure(figsize=(6.4, 1.9 + 0.5 * max(rows, 1)), layout="constrained")
     axes = figure.add_subplot()
@@ -385,25 +388,43 @@ def _finish_svg(raw: str, data: ChartData) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
+def figure_svg(draw: Callable[[], Figure]) -> str:
+    """The figure ``draw`` makes, as matplotlib's raw SVG (see ``_finish_svg``).
+
+    matplotlib is imported here, on the first chart, not at start-up: it costs
+    about 60 MB that a worker which never draws need not pay.
+    """
+    import matplotlib
+
+    with _LOCK, matplotlib.rc_context(_RC):
+        buffer = io.StringIO()
+        draw().savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def figure_png(draw: Callable[[], Figure]) -> bytes:
+    """The figure ``draw`` makes, as a PNG image at 150 dpi."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    with _LOCK, matplotlib.rc_context(_RC):
+        figure = draw()
+        FigureCanvasAgg(figure)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=150)
+    return buffer.getvalue()
+
+
 @lru_cache(maxsize=256)
 def chart_svg(data: ChartData) -> str:
     """The chart as an SVG document (no XML declaration), cached by its data."""
-    with _LOCK, matplotlib.rc_context(_RC):
-        figure = _draw(data)
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return _finish_svg(buffer.getvalue(), data)
+    return _finish_svg(figure_svg(lambda: _draw(data)), data)
 
 
 @lru_cache(maxsize=64)
 def chart_png(data: ChartData) -> bytes:
     """The chart as a PNG image, cached by its data."""
-    with _LOCK, matplotlib.rc_context(_RC):
-        figure = _draw(data)
-        FigureCanvasAgg(figure)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=150)
-    return buffer.getvalue()
+    return figure_png(lambda: _draw(data))
 
 
 def cache_clear() -> None:

@@ -18,8 +18,6 @@ second report of the first and latest waves alone, adjusted in the same way.
 
 from __future__ import annotations
 
-import io
-import math
 import re
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -36,9 +34,6 @@ from flask import make_response
 from flask import request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 from sqlalchemy import func
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -48,7 +43,8 @@ from portal.errors import PortalError
 from portal.extensions import db
 from portal.htmx import is_partial_request
 from portal.htmx import render_page_or_partial
-from portal.spreadsheets import safe_cell
+from portal.spreadsheets import Sheet
+from portal.spreadsheets import xlsx_bytes
 from surveys import charts
 from surveys import fieldwork
 from surveys.access import load_survey
@@ -543,31 +539,8 @@ def _report_rows(survey: Survey, query: Query) -> list[ReportRow]:
     return [row for row in rows if row["item_code"] in codes]
 
 
-def _xlsx_text(value: str) -> str:
-    # XLSX cannot hold most control characters; openpyxl refuses them outright.
-    return str(ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value)))
-
-
-def _xlsx_value(value: object) -> object:
-    if value is None:
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return None if isinstance(value, float) and math.isnan(value) else value
-    return _xlsx_text(str(value))
-
-
 def report_xlsx(survey: Survey, query: Query, rows: Sequence[ReportRow]) -> bytes:
     """The report rows as a workbook: "Report" (the CSV's columns) and "About"."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Report"
-    sheet.append(list(REPORT_COLUMNS))
-    bold = Font(bold=True)
-    for cell in sheet[1]:
-        cell.font = bold
-    for row in rows:
-        sheet.append([_xlsx_value(row[column]) for column in REPORT_COLUMNS])
-    about = workbook.create_sheet("About")
     notes: list[tuple[str, str]] = [
         ("Survey", survey.title),
         ("Waves", _waves_text(query.numbers)),
@@ -593,11 +566,16 @@ def report_xlsx(survey: Survey, query: Query, rows: Sequence[ReportRow]) -> byte
     ]
     for code, warning in wording_warnings(survey, list(query.waves)).items():
         notes.append((f"Wording: {code}", warning))
-    for key, value in notes:
-        about.append([_xlsx_text(key), _xlsx_text(value)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(
+        [
+            Sheet(
+                "Report",
+                ([row[column] for column in REPORT_COLUMNS] for row in rows),
+                header=REPORT_COLUMNS,
+            ),
+            Sheet("About", notes),
+        ]
+    )
 
 
 # Routes ------------------------------------------------------------------------------

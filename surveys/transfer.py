@@ -18,9 +18,6 @@ from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -30,8 +27,10 @@ from portal.extensions import db
 from portal.models import Organisation
 from portal.models import Participation
 from portal.models import Partnership
+from portal.spreadsheets import Sheet
 from portal.spreadsheets import safe_cell
 from portal.spreadsheets import unguard_cell
+from portal.spreadsheets import xlsx_bytes
 from surveys.answers import AnswerError
 from surveys.answers import label_for
 from surveys.answers import normalise_answer
@@ -365,11 +364,6 @@ def _number(text: str) -> int | float:
         return float(text)
 
 
-def _xlsx_text(value: str) -> str:
-    # XLSX cannot hold most control characters; openpyxl refuses them outright.
-    return str(ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value)))
-
-
 def export_xlsx(survey: Survey, waves: list[Wave]) -> bytes:
     """The responses of ``waves`` as an XLSX workbook with one sheet, "Responses".
 
@@ -381,24 +375,11 @@ def export_xlsx(survey: Survey, waves: list[Wave]) -> bytes:
     number_columns = {
         index for index, name in enumerate(header) if name in number_codes
     }
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
-    sheet.append([_xlsx_text(name) for name in header])
-    bold = Font(bold=True)
-    for cell in sheet[1]:
-        cell.font = bold
-    for row in rows:
-        sheet.append(
-            [
-                None
-                if not value
-                else _number(value)
-                if index in number_columns
-                else _xlsx_text(value)
-                for index, value in enumerate(row)
-            ]
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    cells = (
+        [
+            None if not value else _number(value) if index in number_columns else value
+            for index, value in enumerate(row)
+        ]
+        for row in rows
+    )
+    return xlsx_bytes([Sheet(SHEET_TITLE, cells, header=header)])
