@@ -33,11 +33,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
 import pandas as pd
-from scipy.stats import fisher_exact
 
 #: Columns of the counts frame ``analyse`` reads.
 COUNT_COLUMNS = ("item_code", "wave", "group", "answer", "n")
@@ -136,26 +136,30 @@ class AnalysisError(ValueError):
 
 @dataclass
 class _Cell:
-    """The counts of one item x group x wave, and what the rules decided about it."""
+    """The counts of one item x group x wave, and what the rules decided about it.
+
+    ``counts`` is complete before any total is read, so the totals are cached.
+    """
 
     counts: dict[str, int] = field(default_factory=dict)
     suppressed: bool = False
 
     def n(self, *answers: str) -> int:
-        return sum(self.counts.get(answer, 0) for answer in answers)
+        counts = self.counts
+        return sum([counts.get(answer, 0) for answer in answers])
 
-    @property
+    @cached_property
     def base(self) -> int:
         return self.n(*SCALE_POINTS)
 
-    @property
+    @cached_property
     def positive(self) -> int:
         return self.n(*POSITIVE)
 
     @property
     def holds_answers(self) -> bool:
         """True if anyone gave an answer here, "Don't know" included."""
-        return self.n(*SCALE_POINTS, DONT_KNOW) > 0
+        return self.base > 0 or self.counts.get(DONT_KNOW, 0) > 0
 
 
 @dataclass
@@ -191,6 +195,9 @@ def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> TwoProportionResu
     failures = total - successes
     smallest_expected = min(n1, n2) * min(successes, failures) / total
     if smallest_expected < MIN_EXPECTED:
+        # scipy.stats costs about 60 MB; only a report with a small table pays it.
+        from scipy.stats import fisher_exact
+
         table = [[x1, n1 - x1], [x2, n2 - x2]]
         p = float(fisher_exact(table, alternative="two-sided").pvalue)
         return TwoProportionResult(p_value=min(p, 1.0), test=Method.FISHER)
@@ -222,15 +229,25 @@ def _tally(counts: pd.DataFrame) -> dict[tuple[str, str, int], _Cell]:
     """Sum the counts frame into cells; answers outside the scale are ignored."""
     known = {*SCALE_POINTS, DONT_KNOW, BLANK}
     cells: dict[tuple[str, str, int], _Cell] = {}
-    columns: list[list[Any]] = [counts[name].tolist() for name in COUNT_COLUMNS]
+    present = counts[counts["n"].notna()]
+    columns: list[list[Any]] = [
+        present["item_code"].tolist(),
+        present["wave"].tolist(),
+        present["group"].tolist(),
+        present["answer"]
+        .astype("object")
+        .where(present["answer"].notna(), "")
+        .tolist(),
+        present["n"].astype("int64").tolist(),
+    ]
     for item_code, wave, group, answer, n in zip(*columns, strict=True):
-        value = "" if answer is None or pd.isna(answer) else str(answer).strip()
+        value = str(answer).strip()
         if value.upper() == DONT_KNOW:
             value = DONT_KNOW
-        if value not in known or pd.isna(n):
+        if value not in known:
             continue
         cell = cells.setdefault((str(item_code), str(group), int(wave)), _Cell())
-        cell.counts[value] = cell.counts.get(value, 0) + int(n)
+        cell.counts[value] = cell.counts.get(value, 0) + n
     return cells
 
 
@@ -385,18 +402,22 @@ def _row(
     if cell.suppressed:
         return row
     base = cell.base
+    points = {point: cell.counts.get(point, 0) for point in SCALE_POINTS}
+    positive = sum([points[point] for point in POSITIVE])
+    neutral = sum([points[point] for point in NEUTRAL])
+    negative = sum([points[point] for point in NEGATIVE])
     row.update(
-        {f"n_{point}": cell.n(point) for point in SCALE_POINTS},
+        {f"n_{point}": n for point, n in points.items()},
         n_dk=cell.n(DONT_KNOW),
         n_blank=cell.n(BLANK),
         base_n=base,
-        n_positive=cell.n(*POSITIVE),
-        n_neutral=cell.n(*NEUTRAL),
-        n_negative=cell.n(*NEGATIVE),
-        pct_positive=_pct(cell.n(*POSITIVE), base),
-        pct_neutral=_pct(cell.n(*NEUTRAL), base),
-        pct_negative=_pct(cell.n(*NEGATIVE), base),
-        mean=sum(int(point) * cell.n(point) for point in SCALE_POINTS) / base
+        n_positive=positive,
+        n_neutral=neutral,
+        n_negative=negative,
+        pct_positive=_pct(positive, base),
+        pct_neutral=_pct(neutral, base),
+        pct_negative=_pct(negative, base),
+        mean=sum([int(point) * n for point, n in points.items()]) / base
         if base
         else math.nan,
     )
