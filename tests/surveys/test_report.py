@@ -260,8 +260,9 @@ def test_count_frame_breakdowns(rrcf, by, expected):
     assert dict(zip(blanks["group"], blanks["n"].astype(int), strict=True)) == expected
 
 
-def test_a_partnership_survey_uses_its_partnership_when_a_response_has_none(rrcf):
-    survey = Survey(slug="north-only", title="North survey", partnership=rrcf["north"])
+def north_survey(rrcf, slug):
+    """A survey of the North partnership alone: one likert item, one wave."""
+    survey = Survey(slug=slug, title="North survey", partnership=rrcf["north"])
     db.session.add(survey)
     section = services.add_section(survey, title="Only")
     services.add_item(
@@ -272,6 +273,11 @@ def test_a_partnership_survey_uses_its_partnership_when_a_response_has_none(rrcf
         survey, opens_on=date(2015, 1, 1), closes_on=date(2015, 1, 31)
     )
     db.session.flush()
+    return survey, wave
+
+
+def test_a_partnership_survey_uses_its_partnership_when_a_response_has_none(rrcf):
+    survey, wave = north_survey(rrcf, "north-only")
     db.session.add(
         Response(
             wave_id=wave.id,
@@ -287,6 +293,28 @@ def test_a_partnership_survey_uses_its_partnership_when_a_response_has_none(rrcf
     }
     assert counts_of(report.count_frame(survey, [wave], "partnership")) == {
         ("vision", 1, "North PSP", "1"): 1
+    }
+
+
+def test_a_partnership_survey_reads_roles_in_its_own_partnership(rrcf):
+    # Grouped by organisation alone: the council leads South but is a partner in
+    # North, and the mentors are no part of North at all.
+    survey, wave = north_survey(rrcf, "north-roles")
+    for organisation in (rrcf["north_lead"], rrcf["council"], rrcf["mentors"]):
+        db.session.add(
+            Response(
+                wave_id=wave.id,
+                organisation_id=organisation.id,
+                partnership_id=rrcf["north"].id,
+                submitted_on=wave.closes_on,
+                answers=[Answer(item_id=survey.items[0].id, value="1")],
+            )
+        )
+    db.session.commit()
+    assert counts_of(report.count_frame(survey, [wave], "role")) == {
+        ("vision", 1, "Lead organisation", "1"): 1,
+        ("vision", 1, "Partner organisation", "1"): 1,
+        ("vision", 1, "Not known", "1"): 1,
     }
 
 
