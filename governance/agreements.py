@@ -20,13 +20,10 @@ Services flush; the caller commits once.
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
-from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
-from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -41,7 +38,6 @@ from sqlalchemy import Numeric
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
-from sqlalchemy import event
 from sqlalchemy import exists
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +47,10 @@ from sqlalchemy.orm import relationship
 from sqlalchemy.orm.exc import StaleDataError
 
 from governance import uploads
+from governance.history import ChainedEvent
+from governance.history import append_event
+from governance.history import first_break
+from governance.history import refuse_changes
 from portal import clock
 from portal.errors import EditConflictError
 from portal.errors import PortalError
@@ -112,12 +112,6 @@ TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
     AgreementStatus.SUPERSEDED: frozenset(),
     AgreementStatus.ENDED: frozenset(),
 }
-
-
-def chain_digest(previous: str, record: Mapping[str, object]) -> str:
-    """``sha256(previous ‖ canonical JSON of record)``: one link of an audit hash chain."""
-    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((previous + canonical).encode()).hexdigest()
 
 
 class Agreement(Base):
@@ -353,58 +347,26 @@ class AgreementDocument(Base):
     file: Mapped[uploads.StoredFile] = relationship()
 
 
-class AgreementEvent(Base):
-    """One recorded change to a memorandum. Append-only and hash-chained.
-
-    ``digest`` is ``chain_digest(previous event's digest, this row's fields)``,
-    so altering or removing a row breaks the chain (``verify_history``).
-    """
+class AgreementEvent(ChainedEvent, Base):
+    """One recorded change to a memorandum. Append-only and hash-chained."""
 
     __tablename__ = "mou_event"
     __table_args__ = (UniqueConstraint("agreement_id", "seq"),)
+    chain_column = "agreement_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(
         ForeignKey("mou_agreement.id", ondelete="CASCADE")
     )
-    seq: Mapped[int] = mapped_column(Integer)
     version_number: Mapped[int] = mapped_column(Integer)
-    field: Mapped[str] = mapped_column(String(32))
-    old_value: Mapped[str | None] = mapped_column(Text)
-    new_value: Mapped[str | None] = mapped_column(Text)
-    note: Mapped[str] = mapped_column(Text, default="", server_default="")
-    #: No ON DELETE action: the database must never rewrite an audit row.
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    digest: Mapped[str] = mapped_column(String(64))
     agreement: Mapped[Agreement] = relationship(back_populates="events")
-    user: Mapped[User | None] = relationship()
 
-    def canonical(self) -> dict[str, object]:
-        """The fields the digest covers."""
-        return {
-            "agreement": self.agreement_id,
-            "seq": self.seq,
-            "version": self.version_number,
-            "field": self.field,
-            "old": self.old_value,
-            "new": self.new_value,
-            "note": self.note,
-            "user": self.user_id,
-            "at": self.changed_at.astimezone(UTC).isoformat(),
-        }
-
-    @property
-    def author_name(self) -> str:
-        """Who made the change, as people read it."""
-        return self.user.name if self.user is not None else "System"
+    def own_fields(self) -> dict[str, object]:
+        """The memorandum and version, besides the change itself."""
+        return {"agreement": self.agreement_id, "version": self.version_number}
 
 
-@event.listens_for(AgreementEvent, "before_update")
-@event.listens_for(AgreementEvent, "before_delete")
-def _refuse_event_change(*_: object) -> None:
-    """History is append-only."""
-    raise ValueError("memorandum history cannot be changed")
+refuse_changes(AgreementEvent, message="memorandum history cannot be changed")
 
 
 # Inputs ----------------------------------------------------------------------------
@@ -664,27 +626,18 @@ def _record(
     at: datetime,
     note: str = "",
 ) -> None:
-    last = db.session.execute(
-        select(AgreementEvent.seq, AgreementEvent.digest)
-        .where(AgreementEvent.agreement_id == agreement.id)
-        .order_by(AgreementEvent.seq.desc())
-        .limit(1)
-    ).first()
-    seq, previous = (last[0] + 1, last[1]) if last else (1, "")
-    row = AgreementEvent(
-        agreement_id=agreement.id,
-        seq=seq,
-        version_number=version.number,
-        field=name,
-        old_value=old,
-        new_value=new,
-        note=note,
-        user_id=by.id if by is not None else None,
-        changed_at=at,
+    append_event(
+        AgreementEvent(
+            agreement_id=agreement.id,
+            version_number=version.number,
+            field=name,
+            old_value=old,
+            new_value=new,
+            note=note,
+            user_id=by.id if by is not None else None,
+            changed_at=at,
+        )
     )
-    row.digest = chain_digest(previous, row.canonical())
-    db.session.add(row)
-    db.session.flush()
 
 
 def _touch(agreement: Agreement, moment: datetime) -> None:
@@ -1209,16 +1162,7 @@ def history(agreement: Agreement) -> list[AgreementEvent]:
 
 def verify_history(agreement: Agreement) -> int | None:
     """The ``seq`` of the first event that breaks the hash chain, or ``None`` if intact."""
-    previous = ""
-    expected_seq = 1
-    for row in history(agreement):
-        if row.seq != expected_seq or row.digest != chain_digest(
-            previous, row.canonical()
-        ):
-            return row.seq
-        previous = row.digest
-        expected_seq += 1
-    return None
+    return first_break(history(agreement))
 
 
 # Comparing versions ------------------------------------------------------------------

@@ -34,7 +34,6 @@ import uuid
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -54,7 +53,6 @@ from sqlalchemy import Table
 from sqlalchemy import Text
 from sqlalchemy import Time
 from sqlalchemy import UniqueConstraint
-from sqlalchemy import event
 from sqlalchemy import false
 from sqlalchemy import select
 from sqlalchemy.orm import Mapped
@@ -64,7 +62,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from governance import plans
 from governance import uploads
-from governance.agreements import chain_digest
+from governance.history import ChainedEvent
+from governance.history import append_event
+from governance.history import first_break
+from governance.history import refuse_changes
 from governance.models import Action
 from governance.models import DeliveryGroup
 from governance.models import Strategy
@@ -582,58 +583,33 @@ class MinutesRevision(Base):
         return {int(key): value for key, value in items.items()}
 
 
-class MinutesEvent(Base):
+class MinutesEvent(ChainedEvent, Base):
     """One recorded change to a meeting's minutes. Append-only and hash-chained."""
 
     __tablename__ = "meeting_minutes_event"
     __table_args__ = (UniqueConstraint("minutes_id", "seq"),)
+    chain_column = "minutes_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     minutes_id: Mapped[int] = mapped_column(
         ForeignKey("meeting_minutes.id", ondelete="CASCADE")
     )
-    seq: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer)
     #: No foreign key: the history outlives an agenda item removed later.
     agenda_item_id: Mapped[int | None] = mapped_column(Integer)
-    field: Mapped[str] = mapped_column(String(32))
-    old_value: Mapped[str | None] = mapped_column(Text)
-    new_value: Mapped[str | None] = mapped_column(Text)
-    note: Mapped[str] = mapped_column(Text, default="", server_default="")
-    #: No ON DELETE action: the database must never rewrite an audit row.
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    digest: Mapped[str] = mapped_column(String(64))
-    user: Mapped[User | None] = relationship()
 
-    def canonical(self) -> dict[str, object]:
-        """The fields the digest covers."""
+    def own_fields(self) -> dict[str, object]:
+        """The minutes, revision and agenda item, besides the change itself."""
         return {
             "minutes": self.minutes_id,
-            "seq": self.seq,
             "revision": self.revision,
             "item": self.agenda_item_id,
-            "field": self.field,
-            "old": self.old_value,
-            "new": self.new_value,
-            "note": self.note,
-            "user": self.user_id,
-            "at": self.changed_at.astimezone(UTC).isoformat(),
         }
 
-    @property
-    def author_name(self) -> str:
-        """Who made the change, as people read it."""
-        return self.user.name if self.user is not None else "System"
 
-
-@event.listens_for(MinutesEvent, "before_update")
-@event.listens_for(MinutesEvent, "before_delete")
-@event.listens_for(MinutesRevision, "before_update")
-@event.listens_for(MinutesRevision, "before_delete")
-def _refuse_history_change(*_: object) -> None:
-    """History is append-only."""
-    raise ValueError("minutes history cannot be changed")
+refuse_changes(
+    MinutesEvent, MinutesRevision, message="minutes history cannot be changed"
+)
 
 
 class Decision(Base):
@@ -1462,28 +1438,19 @@ def _record(
     item: AgendaItem | None = None,
     note: str = "",
 ) -> None:
-    last = db.session.execute(
-        select(MinutesEvent.seq, MinutesEvent.digest)
-        .where(MinutesEvent.minutes_id == minutes.id)
-        .order_by(MinutesEvent.seq.desc())
-        .limit(1)
-    ).first()
-    seq, previous = (last[0] + 1, last[1]) if last else (1, "")
-    row = MinutesEvent(
-        minutes_id=minutes.id,
-        seq=seq,
-        revision=minutes.revision,
-        agenda_item_id=item.id if item is not None else None,
-        field=name,
-        old_value=old,
-        new_value=new,
-        note=note,
-        user_id=by.id if by is not None else None,
-        changed_at=at,
+    append_event(
+        MinutesEvent(
+            minutes_id=minutes.id,
+            revision=minutes.revision,
+            agenda_item_id=item.id if item is not None else None,
+            field=name,
+            old_value=old,
+            new_value=new,
+            note=note,
+            user_id=by.id if by is not None else None,
+            changed_at=at,
+        )
     )
-    row.digest = chain_digest(previous, row.canonical())
-    db.session.add(row)
-    db.session.flush()
 
 
 def _flush_minutes(minutes_id: int, yours: dict[int, str]) -> None:
@@ -1835,14 +1802,7 @@ def minutes_history(minutes: Minutes) -> list[MinutesEvent]:
 
 def verify_minutes_history(minutes: Minutes) -> int | None:
     """The ``seq`` of the first event that breaks the hash chain, or ``None`` if intact."""
-    previous = ""
-    expected = 1
-    for row in minutes_history(minutes):
-        if row.seq != expected or row.digest != chain_digest(previous, row.canonical()):
-            return row.seq
-        previous = row.digest
-        expected += 1
-    return None
+    return first_break(minutes_history(minutes))
 
 
 # Decisions -------------------------------------------------------------------------
