@@ -1,8 +1,8 @@
 """The survey report: counts from the database, statistics from ``surveys.analysis``.
 
 The database does the counting (one ``GROUP BY`` over the answers and one over
-the responses, for the blanks), so a report reads a few thousand aggregate rows
-whatever the number of stored answers. Everything after that is pure analysis.
+the responses, for the blanks), so a report reads aggregate rows in proportion to
+its items, waves and groups, whatever the number of stored answers. Everything after that is pure analysis.
 Nothing here writes to the database.
 """
 
@@ -124,17 +124,24 @@ def _grouped(
 ) -> tuple[_Statement, SQLColumnExpression[Any] | None]:
     """The column the database groups responses by for a breakdown (and its join).
 
-    The database groups by the response's own partnership or organisation, and
-    ``_group_names`` names those few dozen keys from the small directory tables:
-    joining a directory table to every answer cost the count half as much again.
-    Only a programme-wide survey broken down by role joins, because an
-    organisation's role depends on the partnership it answered for.
+    Where it can, the database groups by the response's own partnership (or, for
+    roles in a partnership survey, its organisation: one partnership's few dozen)
+    and ``_group_names`` names the keys from the small directory tables; joining
+    a directory table to every answer cost the count half as much again. Sector
+    joins the organisation, so a programme of hundreds of organisations still
+    gives a handful of groups; so does role in a programme-wide survey, because
+    an organisation's role depends on the partnership it answered for.
     """
     if by is None:
         return statement, None
     if by in ("partnership", "scope"):
         return statement, _partnership_of(survey)
-    if by == "sector" or survey.partnership_id is not None:
+    if by == "sector":
+        statement = statement.outerjoin(
+            Organisation, Organisation.id == Response.organisation_id
+        )
+        return statement, Organisation.sector
+    if survey.partnership_id is not None:
         return statement, Response.organisation_id
     statement = statement.outerjoin(
         Participation,
@@ -174,14 +181,7 @@ def _group_names(survey: Survey, by: str | None, keys: set[Any]) -> dict[Any, st
             )
         }
     elif by == "sector":
-        named = {
-            organisation_id: Sector(sector).label
-            for organisation_id, sector in db.session.execute(
-                select(Organisation.id, Organisation.sector).where(
-                    Organisation.id.in_(known)
-                )
-            )
-        }
+        named = {sector: Sector(sector).label for sector in known}
     elif survey.partnership_id is not None:
         named = {
             organisation_id: ROLE_GROUPS[PartnerRole(role)]
@@ -274,7 +274,8 @@ def count_frame(
         for item_id, code in code_of.items():
             blank = n - answered.get((item_id, wave_id, group_name), 0)
             if blank > 0:
-                counts[code, number_of[wave_id], group_name, ""] = blank
+                cell = (code, number_of[wave_id], group_name, "")
+                counts[cell] = counts.get(cell, 0) + blank
     if not counts:
         return _empty_counts()
     return pd.DataFrame(
