@@ -276,8 +276,8 @@ def measure(url: str) -> dict[str, float]:
     from surveys.models import Survey
 
     app = make_app(url)
-    # ru_maxrss is in kilobytes on Linux; this is the interpreter, Flask, pandas
-    # and scipy before any work.
+    # ru_maxrss is in kilobytes on Linux; this is the interpreter, Flask and
+    # pandas before any work (charts, scipy, XLSX and PDF load on first use).
     baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with app.app_context():
         survey = db.session.scalar(select(Survey).where(Survey.slug == SURVEY_SLUG))

@@ -2,9 +2,11 @@
 
 A chain is the events of one record (a memorandum, a meeting's minutes) in
 ``seq`` order. Each row's ``digest`` is ``chain_digest(previous row's digest, the
-row's canonical fields)``, so altering or removing a row breaks every digest
-after it, and ``first_break`` finds where. Rows refuse updates and deletes in the
-ORM; the database user's own rights are a deployment matter (see the README).
+row's canonical fields)``, so altering or removing a row without recomputing the
+digests after it breaks the chain, and ``first_break`` finds where. Rows refuse
+updates and deletes in the ORM; the database does not enforce that, the digest is
+unkeyed (whoever can rewrite rows can rewrite digests) and removing the last rows
+breaks nothing, so this catches slips and casual edits, not a determined DBA.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class ChainedEvent:
     """Columns and behaviour of one recorded change in a hash chain (a mixin).
 
     A subclass names the column that says which chain a row belongs to
-    (``chain_column``) and adds its own fields to ``canonical``.
+    (``chain_column``) and gives its own digested fields in ``own_fields``.
     """
 
     #: The attribute holding the id of the record whose chain this row is in.

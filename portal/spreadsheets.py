@@ -32,7 +32,10 @@ def unguard_cell(value: str) -> str:
 
 @dataclass(frozen=True)
 class Sheet:
-    """One worksheet: its title, an optional bold header row and its rows."""
+    """One worksheet: its title, an optional bold header row and its rows.
+
+    ``rows`` may be a generator: ``xlsx_bytes`` reads it once.
+    """
 
     title: str
     rows: Iterable[Sequence[object]]
