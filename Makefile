@@ -44,11 +44,14 @@ typecheck: install
 	$(BIN)/mypy
 
 # The whole suite on SQLite, then again on PostgreSQL when PORTAL_TEST_DATABASE_URL is set.
+# Each run is spread over one worker per core, each worker with its own database;
+# browser tests share one worker (--dist loadgroup). The 25 slowest tests are listed.
+PYTEST := $(BIN)/pytest -n $(or $(PYTEST_WORKERS),auto) --dist loadgroup --durations=25
 pytest: install assets
-	PORTAL_TEST_DATABASE_URL= $(BIN)/pytest
+	PORTAL_TEST_DATABASE_URL= $(PYTEST)
 	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then \
 		echo "== the suite again on PostgreSQL"; \
-		$(BIN)/pytest; \
+		$(PYTEST); \
 	else \
 		echo "PORTAL_TEST_DATABASE_URL is not set: the PostgreSQL run is left to CI"; \
 	fi

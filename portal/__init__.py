@@ -1,5 +1,6 @@
 """The Partnership Portal application factory."""
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
-    """Build the app: defaults, then ``PORTAL_*`` environment, then ``config_overrides``."""
+    """Build the app: defaults, then ``PORTAL_*`` environment, then ``config_overrides``.
+
+    The instance folder is ``instance/`` in the checkout unless ``PORTAL_INSTANCE_PATH``
+    names another (the tests use a scratch one).
+    """
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or str(ROOT / "instance"),
     )
     app.config.from_object(Config)
     app.config.from_prefixed_env("PORTAL")

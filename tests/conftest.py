@@ -1,19 +1,36 @@
-"""Fixtures: a fresh app and database per test, factories, and signed-in clients.
+"""Fixtures: one app and database per worker, a clean database per test, factories,
+and signed-in clients.
 
 The suite runs on SQLite by default and on PostgreSQL when
-``PORTAL_TEST_DATABASE_URL`` is set (``.ci/run`` sets it).
+``PORTAL_TEST_DATABASE_URL`` is set (``.ci/run`` sets it). Under pytest-xdist each
+worker has its own database: a SQLite file, or ``<database>_<worker>`` on the
+PostgreSQL server, created when missing. The schema is built once per worker.
+
+Isolation per test:
+
+* PostgreSQL: every session of the test, its own and each request's, joins one outer
+  transaction through savepoints, and that transaction is rolled back afterwards.
+* SQLite, and tests marked ``committing`` (live servers, migrations): real commits,
+  then every table is emptied with ``DELETE`` (milliseconds for a test's few rows).
 """
 
 import contextvars
 import os
-import re
 from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import create_engine
+from sqlalchemy import make_url
 from sqlalchemy import text
+from sqlalchemy.orm import scoped_session
+from sqlalchemy.orm import sessionmaker
 
 from portal import create_app
 from portal.admin.services import create_user
@@ -26,43 +43,23 @@ from portal.models import Partnership
 from portal.models import Person
 from portal.models import Sector
 from portal.models import User
+from tests.helpers import PASSWORD
 
-PASSWORD = "correct horse battery staple"
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
-_schema_ready = False
-#: Apps built during the current test; their connection pools are closed after it.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+#: Apps a test built for a different configuration; their pools close after it.
 _built_apps: list[Flask] = []
+#: This worker's own database, set once by ``_worker_app``.
+_database_url = ""
 
 
-def _reset_postgres() -> None:
-    """Empty every table and restart its ids (the schema is created once per run)."""
-    global _schema_ready
-    if not _schema_ready:
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.create_all()
-        _schema_ready = True
-        return
-    # DELETE rather than TRUNCATE: truncating sixty tables makes new files for each
-    # and took over a second per test; deleting a test's few rows takes milliseconds.
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
-        used = connection.scalars(
-            text(
-                "SELECT sequencename FROM pg_sequences"
-                " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
-            )
-        ).all()
-        for sequence in used:
-            connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
-
-
-def mark_schema_dirty() -> None:
-    """Tell the fixtures that a test dropped or rebuilt the schema."""
-    global _schema_ready
-    _schema_ready = False
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests serve the app from other threads, so they commit for real; they
+    share one worker (``--dist loadgroup``) and so one Chromium."""
+    for item in items:
+        if item.nodeid.startswith("tests/browser/"):
+            item.add_marker(pytest.mark.committing)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 class IsolatedClient(FlaskClient):
@@ -76,21 +73,121 @@ class IsolatedClient(FlaskClient):
         return response
 
 
-def build_app(tmp_path: object, **overrides: object) -> Flask:
-    """A testing app on the test database, with the outbox in ``tmp_path``."""
+def _worker_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """This worker's database URL; on PostgreSQL the database is created when missing."""
+    if not TEST_DATABASE_URL:
+        return f"sqlite:///{tmp_path_factory.getbasetemp()}/portal-{WORKER}.sqlite"
+    server = make_url(TEST_DATABASE_URL)
+    name = f"{server.database}_{WORKER}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def build_app(tmp_path: Path, **overrides: object) -> Flask:
+    """A testing app on this worker's database, with the outbox in ``tmp_path``.
+
+    Only for tests that need a configuration the shared ``app`` cannot take on
+    after it is built; the rest change ``app.config``, which is restored after them.
+    """
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-1234",
-        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL
-        or f"sqlite:///{tmp_path}/test.sqlite",
+        "SQLALCHEMY_DATABASE_URI": _database_url,
         "WTF_CSRF_ENABLED": False,
-        "MAIL_OUTBOX": str(tmp_path) + "/outbox",
+        "MAIL_OUTBOX": str(tmp_path / "outbox"),
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
     }
     config.update(overrides)
     application = create_app(config)
     application.test_client_class = IsolatedClient
     _built_apps.append(application)
     return application
+
+
+def build_schema() -> None:
+    """Drop whatever is there (a migration test may have left ``alembic_version``) and
+    create every table from the models."""
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.create_all()
+
+
+def _empty_tables() -> None:
+    """Delete every row and restart the ids, keeping the schema."""
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+        if connection.dialect.name == "postgresql":
+            used = connection.scalars(
+                text(
+                    "SELECT sequencename FROM pg_sequences"
+                    " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+                )
+            ).all()
+            for sequence in used:
+                connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+
+
+class _JoinedSession(Session):
+    """The app's session class (its mail and worker hooks listen on it), bound to the
+    test's one connection instead of the engine."""
+
+    def get_bind(self, *args: object, **kwargs: object):
+        return self.bind
+
+
+@contextmanager
+def _rolled_back() -> Iterator[None]:
+    """Join every session to one outer transaction on one connection, then roll back.
+
+    ``db.session`` is swapped for a scoped session bound to that connection, scoped
+    by app context as before, so each request still gets its own session.
+    """
+    connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    db.session = scoped_session(
+        sessionmaker(
+            class_=_JoinedSession,
+            db=db,
+            bind=connection,
+            join_transaction_mode="create_savepoint",
+            query_cls=db.Query,
+        ),
+        scopefunc=_app_ctx_id,
+    )
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_instance_folder(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Every app the tests build uses a scratch ``instance/`` folder, never the
+    developer's (where ``make run`` keeps a secret key and the demo database)."""
+    folder = tmp_path_factory.mktemp("run") / "instance"
+    saved = os.environ.get("PORTAL_INSTANCE_PATH")
+    os.environ["PORTAL_INSTANCE_PATH"] = str(folder)
+    yield
+    if saved is None:
+        del os.environ["PORTAL_INSTANCE_PATH"]
+    else:
+        os.environ["PORTAL_INSTANCE_PATH"] = saved
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -106,24 +203,55 @@ def _fast_password_hashing() -> Iterator[None]:
     auth_services._hasher = original
 
 
-@pytest.fixture
-def app(tmp_path) -> Iterator[Flask]:
-    """A fresh app with an empty database."""
-    application = build_app(tmp_path)
+@pytest.fixture(scope="session")
+def _worker_app(
+    tmp_path_factory: pytest.TempPathFactory, _private_instance_folder: None
+) -> Iterator[Flask]:
+    """The one app of this worker, on its own database with the schema built once."""
+    global _database_url
+    _database_url = _worker_database(tmp_path_factory)
+    application = build_app(tmp_path_factory.mktemp("app"))
+    _built_apps.clear()
     with application.app_context():
-        if TEST_DATABASE_URL:
-            _reset_postgres()
-        else:
-            db.create_all()
+        build_schema()
         yield application
         db.session.remove()
-        if not TEST_DATABASE_URL:
-            db.drop_all()
-    for built in _built_apps:
-        with built.app_context():
-            for engine in db.engines.values():
-                engine.dispose()
-    _built_apps.clear()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest, _worker_app: Flask, tmp_path: Path
+) -> Iterator[Flask]:
+    """The worker's app with an empty database, its outbox and uploads in ``tmp_path``.
+
+    Changes a test makes to ``app.config`` are undone after it.
+    """
+    saved = dict(_worker_app.config)
+    _worker_app.config.update(
+        MAIL_OUTBOX=str(tmp_path / "outbox"), UPLOAD_FOLDER=str(tmp_path / "uploads")
+    )
+    roll_back = bool(TEST_DATABASE_URL) and not request.node.get_closest_marker(
+        "committing"
+    )
+    try:
+        with _worker_app.app_context():
+            if roll_back:
+                with _rolled_back():
+                    yield _worker_app
+            else:
+                try:
+                    yield _worker_app
+                finally:
+                    _empty_tables()
+    finally:
+        _worker_app.config.clear()
+        _worker_app.config.update(saved)
+        for built in _built_apps:
+            with built.app_context():
+                for engine in db.engines.values():
+                    engine.dispose()
+        _built_apps.clear()
 
 
 @pytest.fixture
@@ -217,21 +345,6 @@ def make_user(app: Flask) -> Callable[..., User]:
         return account
 
     return _make
-
-
-def login(client: FlaskClient, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the real form."""
-    response = client.post("/auth/login", data={"email": email, "password": password})
-    assert response.status_code == 303, response.text
-
-
-def csrf_token_from(html: str) -> str:
-    """The CSRF token embedded in a page."""
-    match = re.search(
-        r'name="csrf_token" type="hidden" value="([^"]+)"', html
-    ) or re.search(r'"X-CSRFToken": "([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Migrations: one head, and upgrading an empty database gives exactly the models."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -9,8 +10,7 @@ from flask_migrate import upgrade
 
 from portal import ROOT
 from portal.extensions import db
-from tests.conftest import TEST_DATABASE_URL
-from tests.conftest import mark_schema_dirty
+from tests.conftest import build_schema
 
 
 def test_single_head():
@@ -19,17 +19,20 @@ def test_single_head():
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
 
 
+@pytest.mark.committing
 def test_upgrade_from_empty_matches_models_and_downgrades(app):
     db.session.remove()
     db.drop_all()
-    mark_schema_dirty()
-    upgrade()
-    with db.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
-    assert diff == []
-    downgrade(revision="base")
-    with db.engine.connect() as connection:
-        remaining = set(db.inspect(connection).get_table_names()) - {"alembic_version"}
-    assert remaining == set()
-    if not TEST_DATABASE_URL:
-        db.create_all()
+    try:
+        upgrade()
+        with db.engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        assert diff == []
+        downgrade(revision="base")
+        with db.engine.connect() as connection:
+            remaining = set(db.inspect(connection).get_table_names()) - {
+                "alembic_version"
+            }
+        assert remaining == set()
+    finally:
+        build_schema()

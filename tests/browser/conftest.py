@@ -37,6 +37,9 @@ def _chromium() -> str:
 def live_server(app) -> Iterator[str]:
     """Serve the test app on a free loopback port for the duration of a test."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Track request threads, so a response still streaming a static file when the test
+    # ends finishes (and closes its file) before the next test starts.
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

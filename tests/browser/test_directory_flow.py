@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.models import Organisation
 from portal.models import Person
 from tests.browser.conftest import assert_accessible
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 BAD_CSV = (
     "name,email,job_title,organisation,partnership,role\n"

@@ -14,9 +14,9 @@ from governance.models import ActionStatus
 from portal import clock
 from portal.extensions import db
 from tests.browser.conftest import assert_accessible
-from tests.conftest import PASSWORD
 from tests.governance.conftest import make_action  # noqa: F401 - a fixture
 from tests.governance.conftest import plan  # noqa: F401 - a fixture
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -89,6 +89,7 @@ def test_filter_update_inline_carry_forward_and_see_completion_change(page, four
     page.go_back()
 
     # Filter with htmx: the table changes in place and the address follows.
+    page.wait_for_load_state("load")  # htmx is ready
     page.evaluate("document.body.dataset.marker = 'same page'")
     page.get_by_label("Theme", exact=True).select_option(label="Prevention")
     expect(page).to_have_url(re.compile(r"theme=\d+"))

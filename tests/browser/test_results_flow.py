@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 from tests.surveys.test_results import OTHER_ROLES
 from tests.surveys.test_results import add_published_answers
 from tests.surveys.test_results import build_results_world
@@ -43,6 +43,7 @@ def test_board_member_reads_results_and_breaks_them_down(page, published):
     assert_accessible(page)
 
     # htmx: choosing a breakdown swaps the results in place and updates the address.
+    page.wait_for_load_state("load")  # htmx is ready
     page.evaluate("document.body.dataset.marker = 'same page'")
     page.get_by_label("Break down by").select_option("sector")
     expect(page).to_have_url(re.compile(r"by=sector"))

@@ -13,9 +13,9 @@ from pypdf import PdfReader
 from governance import summary as summaries
 from portal.extensions import db
 from tests.browser.conftest import assert_accessible
-from tests.conftest import PASSWORD
 from tests.governance.conftest import plan  # noqa: F401 - a fixture
 from tests.governance.test_summary import build_summary_world
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -37,11 +37,11 @@ from surveys import services as survey_services
 from surveys.models import ItemType
 from surveys.models import Survey
 from surveys.models import SurveyMode
-from tests.conftest import login
 from tests.governance.conftest import LAUNCH
 from tests.governance.conftest import at
 from tests.governance.test_completion import staffordshire  # noqa: F401 - a fixture
 from tests.governance.test_services import add_waves
+from tests.helpers import login
 from tests.surveys.conftest import build_survey
 
 ROLES = ["anonymous", "x_contact", "x_board", "x_coordinator", "y_coordinator", "admin"]

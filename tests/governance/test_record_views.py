@@ -23,10 +23,10 @@ from governance.meetings import QuorumBasis
 from governance.models import Action
 from portal.extensions import db
 from portal.models import MemberRole
-from tests.conftest import login
 from tests.governance.conftest import at
 from tests.governance.test_uploads import _bomb_docx
 from tests.governance.test_uploads import make_pdf
+from tests.helpers import login
 
 JANUARY = date(2018, 1, 16)
 MARCH = date(2018, 3, 13)

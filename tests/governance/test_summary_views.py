@@ -16,11 +16,11 @@ from governance.summary import BoardSummary
 from governance.summary import SummaryStatus
 from portal.extensions import db
 from portal.mail import outbox
-from tests.conftest import login
 from tests.governance.test_summary import YEAR_END
 from tests.governance.test_summary import draft  # noqa: F401 - a fixture
 from tests.governance.test_summary import respond
 from tests.governance.test_summary import summary_world  # noqa: F401 - a fixture
+from tests.helpers import login
 
 HEADLINE = "42 of 53 actions due by 31 March 2018 completed, 79%"
 

@@ -4,11 +4,11 @@ import pytest
 
 from portal.directory import services
 from portal.extensions import db
-from tests.conftest import login
 from tests.governance.test_plan_views import add_matrix_plan
 from tests.governance.test_plan_views import plans_matrix
 from tests.governance.test_record_views import record_matrix
 from tests.governance.test_summary_views import summary_matrix
+from tests.helpers import login
 from tests.surveys.test_results import results_matrix
 from tests.surveys.test_survey_access import add_matrix_survey
 from tests.surveys.test_survey_access import survey_matrix

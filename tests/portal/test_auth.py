@@ -12,8 +12,8 @@ from portal.mail import outbox
 from portal.models import AuthToken
 from portal.models import User
 from portal.models import utcnow
-from tests.conftest import PASSWORD
-from tests.conftest import login
+from tests.helpers import PASSWORD
+from tests.helpers import login
 
 
 def test_login_page_renders(client):

@@ -11,7 +11,7 @@ from portal.models import PartnerRole
 from portal.models import Partnership
 from portal.models import Person
 from portal.models import User
-from tests.conftest import login
+from tests.helpers import login
 
 
 def _counts():

@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.models import Membership
 from portal.models import Organisation
 from portal.models import Person
-from tests.conftest import login
+from tests.helpers import login
 
 GOOD_CSV = (
     "name,email,job_title,organisation,partnership,role\n"

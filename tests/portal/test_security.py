@@ -8,8 +8,8 @@ from sqlalchemy import text
 from portal import create_app
 from portal.extensions import db
 from tests.conftest import build_app
-from tests.conftest import csrf_token_from
-from tests.conftest import login
+from tests.helpers import csrf_token_from
+from tests.helpers import login
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_login_needs_csrf_token(csrf_client):
 
 def _csrf_login(client):
     token = csrf_token_from(client.get("/auth/login").text)
-    from tests.conftest import PASSWORD
+    from tests.helpers import PASSWORD
 
     response = client.post(
         "/auth/login",

@@ -25,7 +25,7 @@ from surveys.models import ResponseOwner
 from surveys.models import Survey
 from surveys.models import SurveyMode
 from surveys.models import Wave
-from tests.conftest import login
+from tests.helpers import login
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from surveys.models import Response
 from surveys.models import ResponseOwner
 from surveys.models import SurveyMode
 from surveys.models import WaveOverride
-from tests.conftest import login
+from tests.helpers import login
 from tests.surveys.conftest import TODAY
 from tests.surveys.conftest import build_survey
 from tests.surveys.conftest import links_in_outbox

@@ -25,7 +25,7 @@ from surveys.models import Answer
 from surveys.models import ItemType
 from surveys.models import Response
 from surveys.models import Survey
-from tests.conftest import login
+from tests.helpers import login
 from tests.surveys.test_survey_access import ROLES
 
 OTHER_ROLES = "I understand the role of other partners in the PSP"

@@ -23,7 +23,7 @@ from surveys.models import ItemType
 from surveys.models import OutgoingMessage
 from surveys.models import Survey
 from surveys.models import SurveyMode
-from tests.conftest import login
+from tests.helpers import login
 from tests.surveys.conftest import TODAY
 
 ROLES = ["anonymous", "x_contact", "x_board", "x_coordinator", "y_coordinator", "admin"]

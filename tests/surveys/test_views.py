@@ -27,7 +27,7 @@ from surveys.models import Section
 from surveys.models import Survey
 from surveys.models import Wave
 from surveys.models import WaveOverride
-from tests.conftest import login
+from tests.helpers import login
 from tests.surveys.conftest import TODAY
 
 BASE = "/surveys/x-survey"
