@@ -1,5 +1,6 @@
 """Fixtures: one app and database per worker, a clean database per test, factories,
-and signed-in clients.
+and signed-in clients; and partnership X's strategy (``plan``, ``make_action``), which
+the governance and the browser tests share.
 
 The suite runs on SQLite by default and on PostgreSQL when
 ``PORTAL_TEST_DATABASE_URL`` is set (``.ci/run`` sets it). Under pytest-xdist each
@@ -19,6 +20,7 @@ import os
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import scoped_session
 from sqlalchemy.orm import sessionmaker
 
+from governance import plans
+from governance.models import ActionStatus
 from portal import create_app
 from portal.admin.services import create_user
 from portal.directory import services
@@ -43,7 +47,9 @@ from portal.models import Partnership
 from portal.models import Person
 from portal.models import Sector
 from portal.models import User
+from tests.helpers import LAUNCH
 from tests.helpers import PASSWORD
+from tests.helpers import build_schema
 
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -109,15 +115,6 @@ def build_app(tmp_path: Path, **overrides: object) -> Flask:
     application.test_client_class = IsolatedClient
     _built_apps.append(application)
     return application
-
-
-def build_schema() -> None:
-    """Drop whatever is there (a migration test may have left ``alembic_version``) and
-    create every table from the models."""
-    db.drop_all()
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    db.create_all()
 
 
 def _empty_tables() -> None:
@@ -252,6 +249,12 @@ def app(
                 for engine in db.engines.values():
                     engine.dispose()
         _built_apps.clear()
+
+
+@pytest.fixture(name="build_app")
+def _build_app_fixture() -> Callable[..., Flask]:
+    """``build_app``, for tests that need an app of their own configuration."""
+    return build_app
 
 
 @pytest.fixture
@@ -394,3 +397,64 @@ def world(make_partnership, make_organisation, make_user, make_person):
         "y_person": y_person,
         **people,
     }
+
+
+@pytest.fixture
+def plan(world):
+    """Strategy ``x-plan`` on partnership X, 2015-18, and what its tests need."""
+    strategy = plans.create_strategy(
+        slug="x-plan",
+        title="Reducing offending 2015-18",
+        partnership=world["x"],
+        starts_on=date(2015, 10, 1),
+        ends_on=date(2018, 3, 31),
+    )
+    themes = {
+        name: plans.create_theme(strategy, name=name)
+        for name in ("Prevention", "Diversion", "Offender Management")
+    }
+    groups = {
+        name: plans.create_group(
+            strategy,
+            name=f"{name} Group",
+            theme=theme,
+            chair=world["x_person"],
+            members=[world["x_person"]],
+        )
+        for name, theme in themes.items()
+    }
+    db.session.commit()
+    return {
+        **world,
+        "strategy": strategy,
+        "themes": themes,
+        "groups": groups,
+        "coordinator": world["x_coordinator"],
+    }
+
+
+@pytest.fixture
+def make_action(plan):
+    """Create and commit an action in ``x-plan``; keyword arguments override defaults."""
+    counter = iter(range(1, 1000))
+
+    def _make(**overrides):
+        values = {
+            "ref": f"A{next(counter)}",
+            "title": "Do something useful",
+            "theme": plan["themes"]["Prevention"],
+            "delivery_group": plan["groups"]["Prevention"],
+            "lead_organisation": plan["x_lead"],
+            "owner": plan["x_person"],
+            "start_date": date(2015, 10, 1),
+            "due_date": date(2018, 3, 31),
+            "status": ActionStatus.NOT_STARTED,
+            "by": plan["coordinator"],
+            "at": LAUNCH,
+        }
+        values.update(overrides)
+        action = plans.create_action(plan["strategy"], **values)
+        db.session.commit()
+        return action
+
+    return _make

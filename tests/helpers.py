@@ -1,15 +1,35 @@
-"""Helpers shared by test modules: sign-in, CSRF tokens and the common password.
+"""Helpers shared by test modules: sign-in, CSRF tokens and the common password; the
+schema; the calendar of the governance tests and status changes on its days; survey
+building and the links the outbox holds.
 
-Test modules import helpers from here, never from one another.
+Test modules import helpers from here (or from the other modules beside it: one
+concern each, named in their docstrings), never from one another or from a
+``conftest.py``.
 """
 
 import re
 from datetime import UTC
+from datetime import date
 from datetime import datetime
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 from flask_login.utils import _create_identifier
 from sqlalchemy import select
+from sqlalchemy import text
+
+from governance import plans
+from governance.models import ActionStatus
+from portal.extensions import db
+from portal.mail import outbox
+from surveys import services
+from surveys import services as survey_services
+from surveys.models import Answer
+from surveys.models import ItemType
+from surveys.models import Response
+from surveys.models import Survey
+from surveys.models import SurveyMode
 
 PASSWORD = "correct horse battery staple"
 
@@ -55,3 +75,135 @@ def csrf_token_from(html: str) -> str:
     ) or re.search(r'"X-CSRFToken": "([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def build_schema() -> None:
+    """Drop whatever is there (a migration test may have left ``alembic_version``) and
+    create every table from the models."""
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.create_all()
+
+
+# The calendar: a 2015-18 plan, its year end, a January board, and today -----------
+
+LAUNCH = datetime(2015, 10, 1, 10, tzinfo=UTC)
+YEAR_END = date(2018, 3, 31)
+JANUARY = date(2018, 1, 16)
+TODAY = datetime.now(ZoneInfo("Europe/London")).date()
+
+
+def at(day: date, hour: int = 12) -> datetime:
+    """Noon (UTC) on ``day``: the moment a test change happens."""
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def _start(action, day):
+    plans.change_status(
+        action,
+        ActionStatus.IN_PROGRESS,
+        opened_version=action.version,
+        by=None,
+        at=at(day),
+    )
+
+
+def _complete(action, day, *, recorded=None):
+    plans.change_status(
+        action,
+        ActionStatus.COMPLETED,
+        opened_version=action.version,
+        by=None,
+        completed_on=day,
+        at=at(recorded or day),
+    )
+
+
+# Surveys and their links -------------------------------------------------------------
+
+LINK = re.compile(r"http://[^/\s]+/s/([A-Za-z0-9_\-]+)")
+
+
+def build_survey(partnership, *, slug="x-survey", mode=SurveyMode.IDENTIFIED) -> Survey:
+    """Two sections: likert and single choice; then text, multi and number."""
+    survey = Survey(
+        slug=slug, title="X partner survey", partnership=partnership, mode=mode
+    )
+    db.session.add(survey)
+    first = services.add_section(
+        survey, title="Working together", preamble="To what extent do you agree?"
+    )
+    services.add_item(
+        first,
+        code="clear_vision",
+        text="The partnership has a clear vision",
+        item_type=ItemType.LIKERT,
+        scale="agree5",
+        required=True,
+    )
+    services.add_item(
+        first,
+        code="profile_role",
+        text="What is your organisation's role?",
+        item_type=ItemType.SINGLE,
+        options=["Lead organisation", "Partner organisation"],
+    )
+    second = services.add_section(survey, title="About you")
+    services.add_item(
+        second, code="comments", text="Anything else?", item_type=ItemType.TEXT
+    )
+    services.add_item(
+        second,
+        code="sectors",
+        text="Which sectors do you work with?",
+        item_type=ItemType.MULTI,
+        options=["Health", "Justice", "Housing"],
+    )
+    services.add_item(
+        second, code="staff", text="How many staff?", item_type=ItemType.NUMBER
+    )
+    return survey
+
+
+def add_waves(survey, partnership, answers_by_wave, code="clear_vision", other=None):
+    """Waves of ``survey`` whose responses answer ``code`` with the given likert points.
+
+    ``answers_by_wave`` is one string of points per wave ("2234" = four
+    responses); ``other`` = (partnership, points by wave) adds responses from
+    another partnership of a programme survey.
+    """
+    item = next(item for item in survey.items if item.code == code)
+    waves = []
+    for number, points in enumerate(answers_by_wave):
+        opens = date(2016 + number, 1, 11)
+        wave = survey_services.add_wave(
+            survey, opens_on=opens, closes_on=opens + timedelta(days=25)
+        )
+        db.session.flush()
+        groups = [(partnership, points)]
+        if other is not None:
+            groups.append((other[0], other[1][number]))
+        for who, answers in groups:
+            for point in answers:
+                db.session.add(
+                    Response(
+                        wave_id=wave.id,
+                        partnership_id=who.id,
+                        submitted_on=opens,
+                        answers=[Answer(item_id=item.id, value=point)],
+                    )
+                )
+        waves.append(wave)
+    db.session.flush()
+    return item, waves
+
+
+def links_in_outbox() -> list[tuple[str, str]]:
+    """(recipient, token) for every survey link in the outbox, oldest first."""
+    found = []
+    for entry in reversed(outbox()):
+        match = LINK.search(entry.body)
+        if match:
+            found.append((entry.to, match.group(1)))
+    return found

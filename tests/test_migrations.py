@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 
 from portal import ROOT
 from portal.extensions import db
-from tests.conftest import build_schema
+from tests.helpers import build_schema
 
 
 def test_single_head():

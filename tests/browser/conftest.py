@@ -4,14 +4,12 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-from portal import ROOT
+from tests.browser_helpers import AXE
 
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -103,17 +101,3 @@ def new_browser(browser, live_server):
     yield _open
     for context in contexts:
         context.close()
-
-
-def assert_accessible(tab) -> None:
-    """Run axe-core in the page; fail on any serious or critical violation."""
-    tab.evaluate(Path(AXE).read_text())
-    result = tab.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})"
-    )
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not serious, "\n".join(serious)

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Organisation
 from portal.models import Person
-from tests.browser.conftest import assert_accessible
-from tests.helpers import PASSWORD
+from tests.browser_helpers import assert_accessible
+from tests.browser_helpers import sign_in_with_keyboard
 
 BAD_CSV = (
     "name,email,job_title,organisation,partnership,role\n"
@@ -17,19 +17,6 @@ BAD_CSV = (
     "Bad Row,not-an-email,Officer,Nowhere Ltd,,\n"
 )
 GOOD_CSV = BAD_CSV.splitlines()[0] + "\n" + BAD_CSV.splitlines()[1] + "\n"
-
-
-def sign_in_with_keyboard(page, email: str) -> None:
-    page.goto("/auth/login")
-    assert_accessible(page)
-    page.keyboard.press("Tab")
-    expect(page.locator(".govuk-skip-link")).to_be_focused()
-    page.get_by_label("Email address").focus()
-    page.keyboard.type(email)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Your partnerships")).to_be_visible()
 
 
 def test_wrong_password_shows_error_summary(page, world):

@@ -13,16 +13,14 @@ from governance.models import Action
 from governance.models import ActionStatus
 from portal import clock
 from portal.extensions import db
-from tests.browser.conftest import assert_accessible
-from tests.governance.conftest import make_action  # noqa: F401 - a fixture
-from tests.governance.conftest import plan  # noqa: F401 - a fixture
+from tests.browser_helpers import assert_accessible
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def four(plan, make_action):  # noqa: F811 - the imported fixtures
+def four(plan, make_action):
     """Three actions due long ago (one completed, one in progress, one not started)
     and one due far ahead."""
     themes, groups = plan["themes"], plan["groups"]

@@ -16,15 +16,14 @@ from governance.meetings import Meeting
 from governance.meetings import MinutesStatus
 from governance.models import Action
 from portal.extensions import db
-from tests.browser.conftest import assert_accessible
-from tests.browser.test_directory_flow import sign_in_with_keyboard
-from tests.governance.conftest import plan  # noqa: F401 - a fixture
+from tests.browser_helpers import assert_accessible
+from tests.browser_helpers import sign_in_with_keyboard
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def board(plan):  # noqa: F811 - the imported fixture
+def board(plan):
     """X's board: the coordinator and a partner's staff member."""
     meetings.create_body(
         plan["x"],

@@ -6,11 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser_helpers import assert_accessible
 from tests.helpers import PASSWORD
-from tests.surveys.test_results import OTHER_ROLES
-from tests.surveys.test_results import add_published_answers
-from tests.surveys.test_results import build_results_world
+from tests.results_world import OTHER_ROLES
+from tests.results_world import add_published_answers
+from tests.results_world import build_results_world
 
 pytestmark = pytest.mark.browser
 

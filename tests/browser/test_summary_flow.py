@@ -12,10 +12,9 @@ from pypdf import PdfReader
 
 from governance import summary as summaries
 from portal.extensions import db
-from tests.browser.conftest import assert_accessible
-from tests.governance.conftest import plan  # noqa: F401 - a fixture
-from tests.governance.test_summary import build_summary_world
+from tests.browser_helpers import assert_accessible
 from tests.helpers import PASSWORD
+from tests.summary_world import build_summary_world
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +22,7 @@ HEADLINE = "42 of 53 actions due by 31 March 2018 completed, 79%"
 
 
 @pytest.fixture
-def published(plan):  # noqa: F811 - the imported fixture
+def published(plan):
     """X's April 2018 summary, published; and a draft for the meeting after."""
     world = build_summary_world(plan)
     made = summaries.create_draft(

@@ -16,10 +16,10 @@ from surveys import services
 from surveys.models import DraftAnswer
 from surveys.models import Item
 from surveys.models import Response
-from tests.browser.conftest import assert_accessible
-from tests.surveys.conftest import TODAY
-from tests.surveys.conftest import build_survey
-from tests.surveys.conftest import links_in_outbox
+from tests.browser_helpers import assert_accessible
+from tests.helpers import TODAY
+from tests.helpers import build_survey
+from tests.helpers import links_in_outbox
 
 pytestmark = pytest.mark.browser
 

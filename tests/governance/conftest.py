@@ -1,79 +1,73 @@
-"""A strategy on partnership X with three themes, a delivery group each, and factories."""
+"""Fixtures of the governance tests: the 42 of 53 completion history, and the world
+of a board progress summary with its draft. X's strategy (``plan``) and its
+``make_action`` factory are in ``tests/conftest.py``: the browser tests use them too."""
 
-from datetime import UTC
 from datetime import date
-from datetime import datetime
 
 import pytest
 
 from governance import plans
-from governance.models import ActionStatus
+from governance import summary as summaries
 from portal.extensions import db
-
-LAUNCH = datetime(2015, 10, 1, 10, tzinfo=UTC)
-
-
-def at(day: date, hour: int = 12) -> datetime:
-    """Noon (UTC) on ``day``: the moment a test change happens."""
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+from tests.helpers import YEAR_END
+from tests.helpers import _complete
+from tests.helpers import _start
+from tests.helpers import at
+from tests.summary_world import build_summary_world
 
 
 @pytest.fixture
-def plan(world):
-    """Strategy ``x-plan`` on partnership X, 2015-18, and what its tests need."""
-    strategy = plans.create_strategy(
-        slug="x-plan",
-        title="Reducing offending 2015-18",
-        partnership=world["x"],
-        starts_on=date(2015, 10, 1),
-        ends_on=date(2018, 3, 31),
-    )
-    themes = {
-        name: plans.create_theme(strategy, name=name)
-        for name in ("Prevention", "Diversion", "Offender Management")
-    }
-    groups = {
-        name: plans.create_group(
-            strategy,
-            name=f"{name} Group",
-            theme=theme,
-            chair=world["x_person"],
-            members=[world["x_person"]],
+def staffordshire(plan, make_action):
+    """53 actions due by 31 March 2018: 42 completed and 11 in progress on that day.
+
+    Afterwards (as in April 2018) the 11 are carried forward into 2018/19 and
+    three of them are completed, so only the history knows the March figures.
+    """
+    themes = list(plan["themes"].values())
+    actions = []
+    for number in range(53):
+        due = [date(2016, 3, 31), date(2017, 3, 31), YEAR_END][number % 3]
+        action = make_action(
+            ref=f"A{number + 1}",
+            theme=themes[number % 3],
+            delivery_group=None,
+            start_date=date(2015, 10, 1),
+            due_date=due,
         )
-        for name, theme in themes.items()
-    }
+        _start(action, date(2015, 11, 2))
+        actions.append(action)
+    for action in actions[:42]:
+        _complete(action, min(action.due_date, date(2018, 3, 20)))
+    outstanding = actions[42:]
+    for action in outstanding:
+        plans.carry_forward(
+            action,
+            opened_version=action.version,
+            new_due_date=date(2019, 3, 31),
+            reason="Carried into 2018/19 at the refresh",
+            by=None,
+            at=at(date(2018, 4, 20)),
+        )
+    for action in outstanding[:3]:
+        _complete(action, date(2018, 6, 1))
     db.session.commit()
-    return {
-        **world,
-        "strategy": strategy,
-        "themes": themes,
-        "groups": groups,
-        "coordinator": world["x_coordinator"],
-    }
+    return {**plan, "actions": actions, "outstanding": outstanding}
 
 
 @pytest.fixture
-def make_action(plan):
-    """Create and commit an action in ``x-plan``; keyword arguments override defaults."""
-    counter = iter(range(1, 1000))
+def summary_world(plan):
+    """X's plan, survey and record (see ``tests/summary_world.py``)."""
+    return build_summary_world(plan)
 
-    def _make(**overrides):
-        values = {
-            "ref": f"A{next(counter)}",
-            "title": "Do something useful",
-            "theme": plan["themes"]["Prevention"],
-            "delivery_group": plan["groups"]["Prevention"],
-            "lead_organisation": plan["x_lead"],
-            "owner": plan["x_person"],
-            "start_date": date(2015, 10, 1),
-            "due_date": date(2018, 3, 31),
-            "status": ActionStatus.NOT_STARTED,
-            "by": plan["coordinator"],
-            "at": LAUNCH,
-        }
-        values.update(overrides)
-        action = plans.create_action(plan["strategy"], **values)
-        db.session.commit()
-        return action
 
-    return _make
+@pytest.fixture
+def draft(summary_world):
+    """A draft for the April meeting, made by X's coordinator."""
+    made = summaries.create_draft(
+        summary_world["x"],
+        meeting=summary_world["april"],
+        by=summary_world["x_coordinator"],
+        today=date(2018, 4, 10),
+    )
+    db.session.commit()
+    return made

@@ -30,7 +30,7 @@ from portal.extensions import db
 from portal.models import MemberRole
 from portal.models import PartnerRole
 from portal.models import Sector
-from tests.governance.test_uploads import make_pdf
+from tests.sample_files import make_pdf
 
 TODAY = date(2018, 6, 1)
 AT = datetime(2018, 6, 1, 12, tzinfo=UTC)

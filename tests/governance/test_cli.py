@@ -9,7 +9,7 @@ from sqlalchemy import select
 from governance.models import Action
 from governance.models import Strategy
 from portal.extensions import db
-from tests.governance.test_plan_csv import PLAN
+from tests.sample_files import PLAN
 
 
 @pytest.fixture

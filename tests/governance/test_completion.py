@@ -12,72 +12,14 @@ from governance.completion import CompletionRow
 from governance.models import ActionStatus
 from governance.models import Rag
 from portal.extensions import db
-from tests.governance.conftest import at
-
-YEAR_END = date(2018, 3, 31)
-
-
-def _start(action, day):
-    plans.change_status(
-        action,
-        ActionStatus.IN_PROGRESS,
-        opened_version=action.version,
-        by=None,
-        at=at(day),
-    )
-
-
-def _complete(action, day, *, recorded=None):
-    plans.change_status(
-        action,
-        ActionStatus.COMPLETED,
-        opened_version=action.version,
-        by=None,
-        completed_on=day,
-        at=at(recorded or day),
-    )
+from tests.helpers import YEAR_END
+from tests.helpers import _complete
+from tests.helpers import _start
+from tests.helpers import at
 
 
 def _all(strategy, as_of, by=None):
     return completion.completion(strategy, as_of=as_of, by=by)
-
-
-@pytest.fixture
-def staffordshire(plan, make_action):
-    """53 actions due by 31 March 2018: 42 completed and 11 in progress on that day.
-
-    Afterwards (as in April 2018) the 11 are carried forward into 2018/19 and
-    three of them are completed, so only the history knows the March figures.
-    """
-    themes = list(plan["themes"].values())
-    actions = []
-    for number in range(53):
-        due = [date(2016, 3, 31), date(2017, 3, 31), YEAR_END][number % 3]
-        action = make_action(
-            ref=f"A{number + 1}",
-            theme=themes[number % 3],
-            delivery_group=None,
-            start_date=date(2015, 10, 1),
-            due_date=due,
-        )
-        _start(action, date(2015, 11, 2))
-        actions.append(action)
-    for action in actions[:42]:
-        _complete(action, min(action.due_date, date(2018, 3, 20)))
-    outstanding = actions[42:]
-    for action in outstanding:
-        plans.carry_forward(
-            action,
-            opened_version=action.version,
-            new_due_date=date(2019, 3, 31),
-            reason="Carried into 2018/19 at the refresh",
-            by=None,
-            at=at(date(2018, 4, 20)),
-        )
-    for action in outstanding[:3]:
-        _complete(action, date(2018, 6, 1))
-    db.session.commit()
-    return {**plan, "actions": actions, "outstanding": outstanding}
 
 
 def test_42_of_53_is_79_point_2_per_cent_not_85(staffordshire):

@@ -40,8 +40,8 @@ from governance.models import Action
 from governance.models import ActionStatus
 from portal.extensions import db
 from portal.models import MemberRole
-from tests.governance.conftest import at
-from tests.governance.test_uploads import make_pdf
+from tests.helpers import at
+from tests.sample_files import make_pdf
 
 JUNE = date(2018, 6, 12)
 SEPTEMBER = date(2018, 9, 11)

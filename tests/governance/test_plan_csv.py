@@ -14,22 +14,8 @@ from governance.models import ActionUpdate
 from governance.models import Rag
 from governance.models import Theme
 from portal.extensions import db
-
-HEADER = ",".join(plan_csv.PLAN_COLUMNS)
-PLAN = (
-    HEADER + "\n"
-    "P1,Introduce Values versus Violence in schools,Prevention,Prevention Group,"
-    "X Lead Org,xena@example.org,2015-10-01,2016-03-31,completed,green,100,"
-    "Rolled out to every secondary school.\n"
-    'P2,"Scope PSHE provision, county-wide",Prevention,Prevention Group,'
-    "X Partner Org,,2016-04-01,2018-03-31,in progress,amber,60,\n"
-    "D1,Multi-agency triage for young people,Diversion,Diversion Group,,"
-    "coord-x@example.org,,2017-03-31,not started,,0,\n"
-    "D2,'=SUM(1) is not a formula,Diversion,,X Lead Org,,2016-01-01,2019-03-31,"
-    'carried forward,red,40,"Funding delayed.\nCarried into 2018/19."\n'
-    "O1,Housing support service,Offender Management,,,,,2017-06-30,"
-    "discontinued,,10,\n"
-)
+from tests.sample_files import HEADER
+from tests.sample_files import PLAN
 
 
 def _rows(*lines):

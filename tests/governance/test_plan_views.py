@@ -2,8 +2,8 @@
 action's page and history, carry-forward, strategy admin, indicators, progress,
 owners' updates (signed in and by emailed link), import and export, and access.
 
-``add_matrix_plan`` and ``plans_matrix`` feed ``tests/portal/test_access.py``,
-whose test fails on any endpoint nobody has classified.
+``test_plans_matrix`` runs the plans part of the access matrix
+(``tests/access_matrices.py``) on its own.
 """
 
 import io
@@ -37,14 +37,14 @@ from surveys import services as survey_services
 from surveys.models import ItemType
 from surveys.models import Survey
 from surveys.models import SurveyMode
-from tests.governance.conftest import LAUNCH
-from tests.governance.conftest import at
-from tests.governance.test_completion import staffordshire  # noqa: F401 - a fixture
-from tests.governance.test_services import add_waves
+from tests.access_matrices import ROLES
+from tests.access_matrices import add_matrix_plan
+from tests.access_matrices import plans_matrix
+from tests.helpers import add_waves
+from tests.helpers import at
+from tests.helpers import build_survey
 from tests.helpers import login
-from tests.surveys.conftest import build_survey
 
-ROLES = ["anonymous", "x_contact", "x_board", "x_coordinator", "y_coordinator", "admin"]
 COORD = "coord-x@example.org"
 HTMX = {"HX-Request": "true"}
 
@@ -80,138 +80,6 @@ def _text(response):
 
 
 # The matrix ---------------------------------------------------------------------------
-
-
-def add_matrix_plan(world: dict) -> dict:
-    """X's strategy with a theme, a group, an action owned by Xena and an indicator."""
-    strategy = plans.create_strategy(
-        slug="x-matrix-plan",
-        title="X matrix plan",
-        partnership=world["x"],
-        starts_on=date(2015, 10, 1),
-        ends_on=date(2018, 3, 31),
-    )
-    theme = plans.create_theme(strategy, name="Prevention")
-    group = plans.create_group(strategy, name="Prevention Group", theme=theme)
-    action = plans.create_action(
-        strategy,
-        ref="M1",
-        title="Matrix action",
-        theme=theme,
-        delivery_group=group,
-        owner=world["x_person"],
-        due_date=date(2017, 3, 31),
-        at=LAUNCH,
-    )
-    indicator = plans.create_indicator(strategy, name="Compliance", target_pct=60)
-    db.session.commit()
-    return {
-        **world,
-        "plan_strategy": strategy,
-        "plan_theme": theme,
-        "plan_group": group,
-        "plan_action": action,
-        "plan_indicator": indicator,
-    }
-
-
-def plans_matrix(w: dict) -> dict[str, tuple[str, str, dict[str, int]]]:
-    """endpoint -> (method, url, {role: status}) for plans.*.
-
-    Everyone in X reads its plan (partner contacts too); coordinators and
-    administrators change it (403 for the others); Y gets 404. A POST sends an
-    empty form, which every change refuses (422 or 400), so the order is free.
-    """
-    base = f"/plans/{w['plan_strategy'].slug}"
-    action = f"{base}/actions/{w['plan_action'].id}"
-    theme, group = w["plan_theme"].id, w["plan_group"].id
-    indicator = w["plan_indicator"].id
-    signed_in = ROLES[1:]
-    ok_all = dict.fromkeys(signed_in, 200)
-    read = {
-        "x_contact": 200,
-        "x_board": 200,
-        "x_coordinator": 200,
-        "y_coordinator": 404,
-        "admin": 200,
-    }
-
-    def edit(status: int) -> dict[str, int]:
-        return {**read, "x_contact": 403, "x_board": 403, "x_coordinator": status}
-
-    def edit_admin(status: int) -> dict[str, int]:
-        return {**edit(status), "admin": status}
-
-    nobody = dict.fromkeys(ROLES, 404)  # emailed-link pages without a link
-    return {
-        "plans.index": ("GET", "/plans", ok_all),
-        "plans.create_strategy": (
-            "GET",
-            "/plans/new",
-            {**ok_all, "x_contact": 403, "x_board": 403},
-        ),
-        "plans.mine": ("GET", "/plans/mine", ok_all),
-        # Xena, the owner, has no account: nobody else may update in her name.
-        "plans.mine_update": (
-            "POST",
-            f"/plans/mine/{w['plan_action'].id}",
-            dict.fromkeys(signed_in, 404),
-        ),
-        "plans.land": ("GET", "/plans/link/not-a-real-plan-update-link", nobody),
-        "plans.link_actions": ("GET", "/plans/link", nobody),
-        "plans.link_update": (
-            "POST",
-            f"/plans/link/actions/{w['plan_action'].id}",
-            nobody,
-        ),
-        "plans.plan": ("GET", base, read),
-        "plans.edit_strategy": ("GET", f"{base}/edit", edit_admin(200)),
-        "plans.structure": ("GET", f"{base}/structure", read),
-        "plans.rename_theme": (
-            "GET",
-            f"{base}/themes/{theme}/rename",
-            edit_admin(200),
-        ),
-        "plans.add_group": ("GET", f"{base}/groups/new", edit_admin(200)),
-        "plans.edit_group": ("GET", f"{base}/groups/{group}/edit", edit_admin(200)),
-        "plans.add_action": ("GET", f"{base}/actions/new", edit_admin(200)),
-        "plans.action": ("GET", action, read),
-        "plans.edit_action": ("GET", f"{action}/edit", edit_admin(200)),
-        "plans.carry_forward": ("GET", f"{action}/carry-forward", edit_admin(200)),
-        "plans.indicators": ("GET", f"{base}/indicators", read),
-        "plans.progress": ("GET", f"{base}/progress", read),
-        "plans.questions": ("GET", f"{base}/questions", read),
-        "plans.completion_csv": ("GET", f"{base}/completion.csv", read),
-        "plans.export": ("GET", f"{base}/plan.csv", read),
-        "plans.import_plan": ("GET", f"{base}/import", edit_admin(200)),
-        "plans.updates": ("GET", f"{base}/updates", edit_admin(200)),
-        # Empty forms: refused, nothing changes.
-        "plans.set_status": ("POST", f"{action}/status", edit_admin(422)),
-        "plans.add_update": (
-            "POST",
-            f"{action}/updates",
-            {**edit_admin(422), "x_contact": 403},
-        ),
-        "plans.link_indicator": ("POST", f"{action}/indicators", edit_admin(400)),
-        "plans.link_item": ("POST", f"{action}/items", edit_admin(400)),
-        "plans.unlink_indicator": (
-            "POST",
-            f"{action}/indicators/{indicator}/remove",
-            edit_admin(303),
-        ),
-        "plans.unlink_item": ("POST", f"{action}/items/999999/remove", edit_admin(404)),
-        "plans.add_theme": ("POST", f"{base}/themes", edit_admin(422)),
-        "plans.merge_themes": ("POST", f"{base}/themes/merge", edit_admin(422)),
-        "plans.merge_groups": ("POST", f"{base}/groups/merge", edit_admin(422)),
-        "plans.add_indicator": ("POST", f"{base}/indicators", edit_admin(422)),
-        "plans.record_value": (
-            "POST",
-            f"{base}/indicators/{indicator}/values",
-            edit_admin(422),
-        ),
-        "plans.confirm_import": ("POST", f"{base}/import/confirm", edit_admin(422)),
-        "plans.remind": ("POST", f"{base}/updates/remind", edit_admin(400)),
-    }
 
 
 @pytest.fixture
@@ -1014,7 +882,7 @@ def test_indicators_with_values_against_target(client, plan):
 # Progress ---------------------------------------------------------------------------------
 
 
-def test_progress_page_shows_42_of_53_as_79_point_2(client, staffordshire):  # noqa: F811
+def test_progress_page_shows_42_of_53_as_79_point_2(client, staffordshire):
     login(client, "board-x@example.org")
     response = client.get("/plans/x-plan/progress?as_of=2018-03-31")
     assert response.status_code == 200
@@ -1047,7 +915,7 @@ def test_progress_page_refuses_a_bad_date(client, plan):
     assert client.get("/plans/x-plan/completion.csv?by=colour").status_code == 400
 
 
-def test_completion_csv_download(client, staffordshire):  # noqa: F811
+def test_completion_csv_download(client, staffordshire):
     login(client, "contact-x@example.org")
     response = client.get("/plans/x-plan/completion.csv?as_of=2018-03-31&by=theme")
     assert response.status_code == 200

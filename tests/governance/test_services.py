@@ -2,7 +2,6 @@
 
 import json
 from datetime import date
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
@@ -24,11 +23,9 @@ from governance.models import Rag
 from portal.directory import services as directory_services
 from portal.errors import EditConflictError
 from portal.extensions import db
-from surveys import services as survey_services
-from surveys.models import Answer
-from surveys.models import Response
-from tests.governance.conftest import at
-from tests.surveys.conftest import build_survey
+from tests.helpers import add_waves
+from tests.helpers import at
+from tests.helpers import build_survey
 
 
 def _count(model):
@@ -914,39 +911,6 @@ def test_board_meetings_either_side_of_today(plan):
     assert found.since == date(2017, 12, 13)
     after = queries.board_meetings(plan["strategy"], date(2018, 3, 14))
     assert (after.last, after.next) == (march, None)
-
-
-def add_waves(survey, partnership, answers_by_wave, code="clear_vision", other=None):
-    """Waves of ``survey`` whose responses answer ``code`` with the given likert points.
-
-    ``answers_by_wave`` is one string of points per wave ("2234" = four
-    responses); ``other`` = (partnership, points by wave) adds responses from
-    another partnership of a programme survey.
-    """
-    item = next(item for item in survey.items if item.code == code)
-    waves = []
-    for number, points in enumerate(answers_by_wave):
-        opens = date(2016 + number, 1, 11)
-        wave = survey_services.add_wave(
-            survey, opens_on=opens, closes_on=opens + timedelta(days=25)
-        )
-        db.session.flush()
-        groups = [(partnership, points)]
-        if other is not None:
-            groups.append((other[0], other[1][number]))
-        for who, answers in groups:
-            for point in answers:
-                db.session.add(
-                    Response(
-                        wave_id=wave.id,
-                        partnership_id=who.id,
-                        submitted_on=opens,
-                        answers=[Answer(item_id=item.id, value=point)],
-                    )
-                )
-        waves.append(wave)
-    db.session.flush()
-    return item, waves
 
 
 def test_a_linked_question_shows_its_change_beside_the_actions(plan, make_action):

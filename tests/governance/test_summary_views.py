@@ -10,83 +10,16 @@ from pypdf import PdfReader
 from governance import meetings
 from governance import plans
 from governance import summary as summaries
-from governance.meetings import BodyKind
 from governance.models import ActionStatus
 from governance.summary import BoardSummary
 from governance.summary import SummaryStatus
 from portal.extensions import db
 from portal.mail import outbox
-from tests.governance.test_summary import YEAR_END
-from tests.governance.test_summary import draft  # noqa: F401 - a fixture
-from tests.governance.test_summary import respond
-from tests.governance.test_summary import summary_world  # noqa: F401 - a fixture
+from tests.helpers import YEAR_END
 from tests.helpers import login
+from tests.summary_world import respond
 
 HEADLINE = "42 of 53 actions due by 31 March 2018 completed, 79%"
-
-
-def summary_matrix(w: dict) -> dict[str, tuple[str, str, dict[str, int]]]:
-    """endpoint -> (method, url, {role: status}) for summaries.*, on partnership X.
-
-    Board members and coordinators read published summaries (and their PDF);
-    coordinators draft, edit, publish and discard; partner contacts get 403 and
-    Y's coordinator 404.
-    """
-    if "summary_published" not in w:
-        body = meetings.create_body(w["x"], name="Summary Board", kind=BodyKind.BOARD)
-        meeting = meetings.create_meeting(
-            body, held_on=date(2018, 4, 17), place="Town Hall"
-        )
-        published = summaries.create_draft(
-            w["x"], meeting=meeting, as_of=YEAR_END, by=None
-        )
-        db.session.flush()
-        summaries.publish(
-            published, meeting=None, opened_version=published.version, by=None
-        )
-        later = meetings.create_meeting(
-            body, held_on=date(2018, 7, 17), place="Town Hall"
-        )
-        draft_summary = summaries.create_draft(w["x"], meeting=later, by=None)
-        db.session.commit()
-        w["summary_published"] = published
-        w["summary_draft"] = draft_summary
-    x = w["x"].slug
-    base = f"/partnerships/{x}/summaries"
-    published = f"{base}/{w['summary_published'].id}"
-    draft_url = f"{base}/{w['summary_draft'].id}"
-    read_x = {
-        "x_contact": 403,
-        "x_board": 200,
-        "x_coordinator": 200,
-        "y_coordinator": 404,
-        "admin": 200,
-    }
-    manage = read_x | {"x_board": 403}
-    return {
-        "summaries.index": (
-            "GET",
-            "/summaries",
-            read_x | {"x_contact": 200, "y_coordinator": 200},
-        ),
-        "summaries.listing": ("GET", base, read_x),
-        "summaries.compare": ("GET", f"{base}/compare", read_x),
-        "summaries.summary": ("GET", published, read_x),
-        "summaries.pdf": ("GET", f"{published}.pdf", read_x),
-        "summaries.new": ("GET", f"{base}/new", manage),
-        "summaries.edit_text": ("GET", f"{draft_url}/text", manage),
-        # Empty forms: refused as out of date (no version), never saved.
-        "summaries.publish": (
-            "POST",
-            f"{draft_url}/publish",
-            manage | {"x_coordinator": 409, "admin": 409},
-        ),
-        "summaries.discard": (
-            "POST",
-            f"{draft_url}/discard",
-            manage | {"x_coordinator": 409, "admin": 409},
-        ),
-    }
 
 
 def _published(draft_summary, world):
@@ -117,8 +50,8 @@ def _pdf_text(response) -> str:
 
 def test_a_board_member_reads_the_published_summary_with_links_to_sources(
     client,
-    summary_world,  # noqa: F811
-    draft,  # noqa: F811
+    summary_world,
+    draft,
 ):
     _published(draft, summary_world)
     login(client, "board-x@example.org")
@@ -156,7 +89,7 @@ def test_a_board_member_reads_the_published_summary_with_links_to_sources(
     )
 
 
-def test_drafts_are_for_coordinators(client, summary_world, draft):  # noqa: F811
+def test_drafts_are_for_coordinators(client, summary_world, draft):
     login(client, "board-x@example.org")
     assert client.get(_url(draft)).status_code == 403
     assert client.get(_url(draft, ".pdf")).status_code == 403
@@ -172,8 +105,8 @@ def test_drafts_are_for_coordinators(client, summary_world, draft):  # noqa: F81
 
 def test_another_partnership_gets_404_on_page_and_pdf(
     client,
-    summary_world,  # noqa: F811
-    draft,  # noqa: F811
+    summary_world,
+    draft,
     make_user,
 ):
     _published(draft, summary_world)
@@ -201,8 +134,8 @@ def test_another_partnership_gets_404_on_page_and_pdf(
 
 def test_navigation_and_links_for_readers_only(
     client,
-    summary_world,  # noqa: F811
-    draft,  # noqa: F811
+    summary_world,
+    draft,
 ):
     _published(draft, summary_world)
     login(client, "board-x@example.org")
@@ -232,7 +165,7 @@ def test_navigation_and_links_for_readers_only(
 
 def test_a_coordinator_drafts_edits_and_publishes(
     client,
-    summary_world,  # noqa: F811
+    summary_world,
     app,
 ):
     login(client, "coord-x@example.org")
@@ -293,7 +226,7 @@ def test_a_coordinator_drafts_edits_and_publishes(
     assert client.get(_url(made, "/text")).status_code == 409
 
 
-def test_invalid_draft_forms_say_what_is_wrong(client, summary_world):  # noqa: F811
+def test_invalid_draft_forms_say_what_is_wrong(client, summary_world):
     login(client, "coord-x@example.org")
     response = client.post(
         "/partnerships/x-partnership/summaries/new",
@@ -316,8 +249,8 @@ def test_invalid_draft_forms_say_what_is_wrong(client, summary_world):  # noqa: 
 
 def test_publishing_stale_text_is_refused_with_the_reason(
     client,
-    summary_world,  # noqa: F811
-    draft,  # noqa: F811
+    summary_world,
+    draft,
 ):
     summaries.edit_text(
         draft,
@@ -352,7 +285,7 @@ def test_publishing_stale_text_is_refused_with_the_reason(
     assert outbox() == []
 
 
-def test_a_coordinator_discards_a_draft(client, summary_world, draft):  # noqa: F811
+def test_a_coordinator_discards_a_draft(client, summary_world, draft):
     login(client, "coord-x@example.org")
     response = client.post(
         _url(draft, "/discard"), data={"version": str(draft.version)}
@@ -366,8 +299,8 @@ def test_a_coordinator_discards_a_draft(client, summary_world, draft):  # noqa: 
 
 def test_the_pdf_has_the_same_content_as_selectable_text(
     client,
-    summary_world,  # noqa: F811
-    draft,  # noqa: F811
+    summary_world,
+    draft,
 ):
     _published(draft, summary_world)
     login(client, "board-x@example.org")
@@ -397,8 +330,8 @@ def test_the_pdf_has_the_same_content_as_selectable_text(
 
 def test_the_published_pdf_does_not_move_either(
     client,
-    summary_world,  # noqa: F811
-    draft,  # noqa: F811
+    summary_world,
+    draft,
 ):
     _published(draft, summary_world)
     action = next(
@@ -418,7 +351,7 @@ def test_the_published_pdf_does_not_move_either(
     assert HEADLINE in client.get(_url(draft)).text
 
 
-def test_a_draft_pdf_is_live_and_says_so(client, summary_world, draft):  # noqa: F811
+def test_a_draft_pdf_is_live_and_says_so(client, summary_world, draft):
     login(client, "coord-x@example.org")
     flat = re.sub(r"\s+", " ", _pdf_text(client.get(_url(draft, ".pdf"))))
     assert "Draft: the figures are live" in flat
@@ -428,7 +361,7 @@ def test_a_draft_pdf_is_live_and_says_so(client, summary_world, draft):  # noqa:
 # Comparing ---------------------------------------------------------------------------------
 
 
-def test_two_summaries_side_by_side(client, summary_world, draft):  # noqa: F811
+def test_two_summaries_side_by_side(client, summary_world, draft):
     _published(draft, summary_world)
     later = meetings.create_meeting(
         summary_world["body"], held_on=date(2018, 7, 17), place="Town Hall"
@@ -460,8 +393,8 @@ def test_two_summaries_side_by_side(client, summary_world, draft):  # noqa: F811
 
 def test_the_page_of_a_published_summary_is_frozen(
     client,
-    summary_world,  # noqa: F811
-    draft,  # noqa: F811
+    summary_world,
+    draft,
 ):
     _published(draft, summary_world)
     login(client, "board-x@example.org")

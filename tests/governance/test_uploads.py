@@ -21,17 +21,11 @@ from governance.uploads import DocumentKind
 from governance.uploads import StoredFile
 from portal.extensions import db
 from portal.models import utcnow
+from tests.sample_files import CONTENT_TYPES
+from tests.sample_files import MB
+from tests.sample_files import _bomb_docx
+from tests.sample_files import make_pdf
 
-MB = 1024 * 1024
-CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" '
-    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/word/document.xml" ContentType="{main}"/>'
-    "</Types>"
-)
 ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
@@ -51,17 +45,6 @@ def document_rels(*relationships: str) -> str:
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
         f'relationships">{"".join(relationships)}</Relationships>'
-    )
-
-
-def make_pdf(body: bytes = b"") -> bytes:
-    """A small, well-formed PDF (one blank page)."""
-    return (
-        b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-        b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
-        b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\n"
-        + body
-        + b"\ntrailer << /Root 1 0 R >>\n%%EOF\n"
     )
 
 
@@ -242,20 +225,6 @@ def test_files_that_are_not_what_they_claim_are_refused(
 
 
 # T41: zip bombs, unsafe entries, XXE --------------------------------------------------
-
-
-def _bomb_docx(size: int) -> bytes:
-    """A DOCX whose document.xml inflates to ``size`` bytes of zeros."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        z.writestr(
-            "[Content_Types].xml", CONTENT_TYPES.format(main=uploads.DOCX_MAIN_TYPE)
-        )
-        with z.open("word/document.xml", "w", force_zip64=True) as member:
-            chunk = b"\x00" * MB
-            for _ in range(size // MB):
-                member.write(chunk)
-    return buffer.getvalue()
 
 
 def test_a_zip_bomb_posing_as_docx_is_refused_without_inflating(

@@ -4,16 +4,15 @@ import pytest
 
 from portal.directory import services
 from portal.extensions import db
-from tests.governance.test_plan_views import add_matrix_plan
-from tests.governance.test_plan_views import plans_matrix
-from tests.governance.test_record_views import record_matrix
-from tests.governance.test_summary_views import summary_matrix
+from tests.access_matrices import ROLES
+from tests.access_matrices import add_matrix_plan
+from tests.access_matrices import add_matrix_survey
+from tests.access_matrices import plans_matrix
+from tests.access_matrices import record_matrix
+from tests.access_matrices import results_matrix
+from tests.access_matrices import summary_matrix
+from tests.access_matrices import survey_matrix
 from tests.helpers import login
-from tests.surveys.test_results import results_matrix
-from tests.surveys.test_survey_access import add_matrix_survey
-from tests.surveys.test_survey_access import survey_matrix
-
-ROLES = ["anonymous", "x_contact", "x_board", "x_coordinator", "y_coordinator", "admin"]
 
 
 def _matrix(w):

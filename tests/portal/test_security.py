@@ -7,7 +7,6 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import build_app
 from tests.helpers import csrf_token_from
 from tests.helpers import login
 
@@ -95,7 +94,7 @@ def test_error_fragment_for_htmx(client, world):
     assert response.status_code == 404 and "<html" not in response.text
 
 
-def test_oversized_upload_is_413(tmp_path, world):
+def test_oversized_upload_is_413(tmp_path, world, build_app):
     app = build_app(tmp_path, MAX_CONTENT_LENGTH=1000)
     client = app.test_client()
     login(client, "coord-x@example.org")
@@ -107,7 +106,7 @@ def test_oversized_upload_is_413(tmp_path, world):
 
 
 @pytest.fixture
-def csrf_client(tmp_path, world):
+def csrf_client(tmp_path, world, build_app):
     app = build_app(tmp_path, WTF_CSRF_ENABLED=True)
     return app.test_client()
 

@@ -9,7 +9,7 @@ from portal.mail import outbox
 from surveys import fieldwork
 from surveys.models import Response
 from surveys.models import Wave
-from tests.surveys.conftest import TODAY
+from tests.helpers import TODAY
 
 INSTRUMENT = (
     "code,section,preamble,text,type,scale,options,required\n"

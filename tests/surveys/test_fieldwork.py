@@ -17,8 +17,8 @@ from surveys.models import InvitationToken
 from surveys.models import MessageKind
 from surveys.models import OutgoingMessage
 from surveys.models import Wave
-from tests.surveys.conftest import TODAY
-from tests.surveys.conftest import links_in_outbox
+from tests.helpers import TODAY
+from tests.helpers import links_in_outbox
 
 
 def test_draw_sample_takes_at_most_n_per_organisation(survey_world, make_person):

@@ -27,10 +27,10 @@ from surveys.models import Response
 from surveys.models import ResponseOwner
 from surveys.models import SurveyMode
 from surveys.models import WaveOverride
+from tests.helpers import TODAY
+from tests.helpers import build_survey
+from tests.helpers import links_in_outbox
 from tests.helpers import login
-from tests.surveys.conftest import TODAY
-from tests.surveys.conftest import build_survey
-from tests.surveys.conftest import links_in_outbox
 
 
 def _items(survey):

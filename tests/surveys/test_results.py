@@ -1,7 +1,6 @@
 """The results page, its htmx fragment, the report downloads and the charts.
 
-``results_matrix`` feeds ``tests/portal/test_access.py``, whose test fails on any
-endpoint nobody has classified.
+``results_matrix`` (``tests/access_matrices.py``) must cover every results endpoint.
 """
 
 import csv
@@ -16,54 +15,25 @@ from openpyxl import load_workbook
 
 from portal.directory import services as directory
 from portal.extensions import db
-from portal.models import PartnerRole
-from portal.models import Sector
 from surveys import charts
 from surveys import report
 from surveys import services
-from surveys.models import Answer
 from surveys.models import ItemType
-from surveys.models import Response
 from surveys.models import Survey
+from tests.access_matrices import ROLES
+from tests.access_matrices import add_matrix_survey
+from tests.access_matrices import results_matrix
 from tests.helpers import login
-from tests.surveys.test_survey_access import ROLES
+from tests.results_world import OTHER_ROLES
+from tests.results_world import add_published_answers
+from tests.results_world import build_results_world
+from tests.results_world import respond
 
-OTHER_ROLES = "I understand the role of other partners in the PSP"
-# Seed 002 (reference/rrcf-partner-survey.md §c): agree / neither / disagree people.
-PUBLISHED = {1: (73, 3, 6), 2: (59, 5, 2), 3: (51, 10, 2)}
-WAVE_DATES = (
-    (date(2014, 1, 6), date(2014, 2, 28)),
-    (date(2014, 10, 1), date(2014, 10, 31)),
-    (date(2015, 6, 1), date(2015, 6, 30)),
-)
 BASE = "/surveys/x-results/results"
 SVG = "{http://www.w3.org/2000/svg}"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HX = {"HX-Request": "true"}
-
-
-def results_matrix(w: dict) -> dict[str, tuple[str, str, dict[str, int]]]:
-    """endpoint -> (method, url, {role: status}) for results.* on the matrix survey.
-
-    Results are respondent-level: a partnership survey's coordinators and board
-    members and administrators see them; partner contacts and other partnerships
-    get the 404 of a survey they cannot see.
-    """
-    base = f"/surveys/{w['survey'].slug}/results"
-    code = w["item"].code
-    read = {
-        "x_contact": 404,
-        "x_board": 200,
-        "x_coordinator": 200,
-        "y_coordinator": 404,
-        "admin": 200,
-    }
-    return {
-        "results.page": ("GET", base, read),
-        "results.report": ("GET", f"{base}/report.csv", read),
-        "results.chart": ("GET", f"{base}/charts/{code}.svg", read),
-    }
 
 
 # A survey of partnership X with three historical waves ---------------------------------
@@ -73,95 +43,6 @@ def results_matrix(w: dict) -> dict[str, tuple[str, str, dict[str, int]]]:
 def results_world(world):
     """X's survey with three past waves and no answers (see ``build_results_world``)."""
     return build_results_world(world)
-
-
-def build_results_world(world: dict) -> dict:
-    """X's survey: three likert items and a text item in one section, an
-    effectiveness item in another; three past waves; no answers yet."""
-    x = world["x"]
-    council = directory.create_organisation(
-        name="X Council", sector=Sector.PUBLIC, partnership=x
-    )
-    mentors = directory.create_organisation(
-        name="X Mentors",
-        sector=Sector.SOCIAL_ENTERPRISE,
-        partnership=x,
-        role=PartnerRole.DELIVERY_PARTNER,
-    )
-    survey = Survey(slug="x-results", title="X results survey", partnership=x)
-    db.session.add(survey)
-    together = services.add_section(survey, title="Working together")
-    for code, text, scale in (
-        ("other_roles", OTHER_ROLES, "agree5"),
-        ("vision", "The partnership has a clear vision", "agree5"),
-        ("trust", "Trust between partners has", "increase5"),
-    ):
-        services.add_item(
-            together, code=code, text=text, item_type=ItemType.LIKERT, scale=scale
-        )
-    services.add_item(
-        together, code="comments", text="Anything else?", item_type=ItemType.TEXT
-    )
-    delivery = services.add_section(survey, title="Delivery")
-    services.add_item(
-        delivery,
-        code="delivery",
-        text="Compared with before, delivery is",
-        item_type=ItemType.LIKERT,
-        scale="effective5",
-    )
-    db.session.flush()
-    waves = [
-        services.add_wave(survey, opens_on=opens, closes_on=closes)
-        for opens, closes in WAVE_DATES
-    ]
-    db.session.commit()
-    charts.cache_clear()
-    return {
-        **world,
-        "survey": survey,
-        "waves": waves,
-        "together": together,
-        "delivery": delivery,
-        "council": council,
-        "mentors": mentors,
-    }
-
-
-def respond(w, wave_number, organisation=None, **answers):
-    """Store one submitted response of X with the given answers (item code=value)."""
-    survey = w["survey"]
-    wave = w["waves"][wave_number - 1]
-    item_ids = {item.code: item.id for item in survey.items}
-    db.session.add(
-        Response(
-            wave_id=wave.id,
-            organisation_id=(organisation or w["x_lead"]).id,
-            partnership_id=w["x"].id,
-            submitted_on=wave.closes_on,
-            answers=[
-                Answer(item_id=item_ids[code], value=value)
-                for code, value in answers.items()
-            ],
-        )
-    )
-
-
-def add_published_answers(w, waves=(1, 2, 3)):
-    """Seed 002's other_roles answers, as agree / neither / disagree people."""
-    for wave in waves:
-        agree, neither, disagree = PUBLISHED[wave]
-        values = (
-            ["1"] * (agree // 3)
-            + ["2"] * (agree - agree // 3)
-            + ["3"] * neither
-            + ["4"] * (disagree - 1)
-            + ["5"]
-        )
-        for index, value in enumerate(values):
-            organisation = w["x_lead"] if index % 2 else w["x_partner"]
-            respond(w, wave, organisation, other_roles=value)
-    db.session.commit()
 
 
 #: The percentages on a chart's axis, the only ones a fully suppressed item shows.
@@ -765,8 +646,6 @@ def test_survey_page_links_to_results_for_those_who_may_see_them(client, results
 
 
 def test_results_matrix_covers_every_results_endpoint(app, world):
-    from tests.surveys.test_survey_access import add_matrix_survey
-
     matrix = results_matrix(add_matrix_survey(world))
     endpoints = {
         rule.endpoint

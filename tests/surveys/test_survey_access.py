@@ -1,7 +1,7 @@
-"""Who may see and run a survey: the route x role matrix, other partnerships, programmes.
+"""Who may see and run a survey: other partnerships, programmes, and reads that write.
 
-``add_matrix_survey`` and ``survey_matrix`` feed ``tests/portal/test_access.py``,
-whose test fails on any endpoint nobody has classified.
+The survey's route x role matrix is ``survey_matrix`` in ``tests/access_matrices.py``,
+run by ``tests/portal/test_access.py``.
 """
 
 import re
@@ -22,11 +22,10 @@ from surveys.models import Item
 from surveys.models import ItemType
 from surveys.models import OutgoingMessage
 from surveys.models import Survey
-from surveys.models import SurveyMode
+from tests.access_matrices import add_matrix_survey
+from tests.helpers import TODAY
 from tests.helpers import login
-from tests.surveys.conftest import TODAY
 
-ROLES = ["anonymous", "x_contact", "x_board", "x_coordinator", "y_coordinator", "admin"]
 EMAILS = {
     "x_contact": "contact-x@example.org",
     "x_board": "board-x@example.org",
@@ -34,120 +33,6 @@ EMAILS = {
     "y_coordinator": "coord-y@example.org",
     "admin": "admin@example.org",
 }
-
-
-def add_matrix_survey(world: dict) -> dict:
-    """A survey on X with one section, one item, one open wave and one invitation."""
-    survey = Survey(
-        slug="x-matrix",
-        title="X matrix survey",
-        partnership=world["x"],
-        mode=SurveyMode.IDENTIFIED,
-    )
-    db.session.add(survey)
-    section = services.add_section(survey, title="Working together")
-    item = services.add_item(
-        section,
-        code="clear_vision",
-        text="The partnership has a clear vision",
-        item_type=ItemType.LIKERT,
-        scale="agree5",
-    )
-    db.session.flush()
-    wave = services.add_wave(
-        survey, opens_on=TODAY - timedelta(days=1), closes_on=TODAY + timedelta(days=14)
-    )
-    db.session.flush()
-    invitation = fieldwork.add_person(wave, world["x_person"])
-    db.session.commit()
-    return {
-        **world,
-        "survey": survey,
-        "section": section,
-        "item": item,
-        "wave": wave,
-        "invitation": invitation,
-    }
-
-
-def survey_matrix(w: dict) -> dict[str, tuple[str, str, dict[str, int]]]:
-    """endpoint -> (method, url, {role: status}) for surveys.* and respond.*.
-
-    Partner contacts cannot see a survey at all (404, as for another partnership's);
-    board members read it (403 on anything that runs it). A POST sends an empty
-    form; changes come last so they do not disturb the cells above.
-    """
-    base = f"/surveys/{w['survey'].slug}"
-    section, item = w["section"].id, w["item"].id
-    wave = f"{base}/waves/{w['wave'].number}"
-    invitation = w["invitation"].id
-    signed_in = ROLES[1:]
-    ok_all = dict.fromkeys(signed_in, 200)
-    read = {
-        "x_contact": 404,
-        "x_board": 200,
-        "x_coordinator": 200,
-        "y_coordinator": 404,
-        "admin": 200,
-    }
-
-    def run(status: int) -> dict[str, int]:
-        return {**read, "x_board": 403, "x_coordinator": status, "admin": status}
-
-    coordinators = {**ok_all, "x_contact": 403, "x_board": 403}
-    nobody = dict.fromkeys(ROLES, 404)  # respondent pages without a respondent session
-    return {
-        "surveys.index": ("GET", "/surveys", ok_all),
-        "surveys.create": ("GET", "/surveys/new", coordinators),
-        "surveys.survey": ("GET", base, read),
-        "surveys.questionnaire": ("GET", f"{base}/questionnaire", read),
-        "surveys.export_instrument": ("GET", f"{base}/questionnaire.csv", read),
-        "surveys.item_row": ("GET", f"{base}/items/{item}", read),
-        "surveys.edit_section": ("GET", f"{base}/sections/{section}/edit", run(200)),
-        "surveys.add_item": ("GET", f"{base}/sections/{section}/items", run(200)),
-        "surveys.edit_item": ("GET", f"{base}/items/{item}/edit", run(200)),
-        "surveys.edit_message": ("GET", f"{base}/messages/invitation", run(200)),
-        "surveys.add_wave": ("GET", f"{base}/waves/new", run(200)),
-        "surveys.wave": ("GET", wave, read),
-        "surveys.rates": ("GET", f"{wave}/rates", read),
-        "surveys.export_responses": ("GET", f"{wave}/responses.csv", read),
-        "surveys.edit_wave": ("GET", f"{wave}/edit", run(200)),
-        "surveys.import_responses": ("GET", f"{wave}/import", run(200)),
-        "results.page": ("GET", f"{base}/results", read),
-        "results.report": ("GET", f"{base}/results/report.csv", read),
-        "results.chart": ("GET", f"{base}/results/charts/clear_vision.svg", read),
-        "respond.land": ("GET", "/s/not-a-real-survey-link-token", nobody),
-        "respond.resume": ("GET", "/respond", nobody),
-        "respond.page": ("GET", "/respond/1", nobody),
-        "respond.autosave": ("POST", "/respond/1/autosave", nobody),
-        "respond.saved": ("GET", "/respond/saved", nobody),
-        "respond.check": ("GET", "/respond/check", nobody),
-        "respond.submit": ("POST", "/respond/submit", nobody),
-        "respond.done": ("GET", "/respond/done", nobody),
-        "respond.mine": ("GET", "/my-surveys", ok_all),
-        # Xena, the invited person, has no account: nobody else may take her place.
-        "respond.start_mine": (
-            "POST",
-            f"/my-surveys/{invitation}",
-            dict.fromkeys(signed_in, 404),
-        ),
-        # Refused or invalid empty forms first, then the changes.
-        "surveys.add_section": ("POST", f"{base}/sections", run(422)),
-        "surveys.move_item": ("POST", f"{base}/items/{item}/move", run(400)),
-        "surveys.wave_state": ("POST", f"{wave}/state", run(400)),
-        "surveys.draw_sample": ("POST", f"{wave}/sample", run(422)),
-        "surveys.add_sample_person": ("POST", f"{wave}/sample/person", run(400)),
-        "surveys.carry_forward": ("POST", f"{wave}/sample/carry-forward", run(409)),
-        "surveys.confirm_import": ("POST", f"{wave}/import/confirm", run(422)),
-        "surveys.invite": ("POST", f"{wave}/invite", run(303)),
-        "surveys.remind": ("POST", f"{wave}/remind", run(303)),
-        "surveys.withdraw": (
-            "POST",
-            f"{wave}/sample/{invitation}/withdraw",
-            run(303),
-        ),
-        "surveys.delete_item": ("POST", f"{base}/items/{item}/delete", run(303)),
-    }
 
 
 # Another partnership's survey ----------------------------------------------------------

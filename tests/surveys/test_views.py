@@ -27,8 +27,8 @@ from surveys.models import Section
 from surveys.models import Survey
 from surveys.models import Wave
 from surveys.models import WaveOverride
+from tests.helpers import TODAY
 from tests.helpers import login
-from tests.surveys.conftest import TODAY
 
 BASE = "/surveys/x-survey"
 WAVE = f"{BASE}/waves/1"
