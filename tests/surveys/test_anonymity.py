@@ -11,6 +11,9 @@ at least the minimum base of new responses has arrived, and row-level answers
 import csv
 import io
 import re
+from datetime import UTC
+from datetime import datetime
+from datetime import time
 from datetime import timedelta
 
 import pytest
@@ -24,6 +27,8 @@ from surveys import release
 from surveys import responding
 from surveys import services
 from surveys.models import DraftAnswer
+from surveys.models import MessageKind
+from surveys.models import OutgoingMessage
 from surveys.models import Response
 from surveys.models import SurveyMode
 from surveys.models import WaveOverride
@@ -242,6 +247,24 @@ def test_anonymous_drafts_are_deleted_on_submit(anon_world):
     responding.submit(pat, TODAY)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(DraftAnswer)) == 0
+
+
+def test_receipt_keeps_whole_days_beside_the_invitation_t30(anon_world, monkeypatch):
+    """The receipt's row dates nothing more precisely than the day."""
+    w = anon_world
+    moment = datetime.combine(TODAY, time(14, 37, 12, 345678), tzinfo=UTC)
+    monkeypatch.setattr(fieldwork, "utcnow", lambda: moment)
+    submit(w, w["pat"], "3", "Fine")
+    fieldwork.queue_receipt(w["pat"])
+    db.session.commit()
+    assert fieldwork.send_due(moment).sent == 1
+    receipt = db.session.scalar(
+        select(OutgoingMessage).where(OutgoingMessage.kind == MessageKind.RECEIPT)
+    )
+    midnight = datetime.combine(TODAY, time(), tzinfo=UTC)
+    assert receipt.queued_at == midnight
+    assert receipt.not_before == midnight
+    assert receipt.sent_at == midnight
 
 
 def test_identified_waves_count_and_export_at_once(client, survey_world):
