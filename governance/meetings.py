@@ -528,6 +528,10 @@ class Minutes(Base):
             )
         self.status = status
 
+    def readable_by(self, *, editor: bool) -> bool:
+        """Drafts are for editors only; members read minutes once circulated (T24)."""
+        return editor or self.status is not MinutesStatus.DRAFT
+
     def text_for(self, item: AgendaItem) -> str:
         """The current minute text for ``item`` (empty if none)."""
         entry = next((e for e in self.entries if e.agenda_item_id == item.id), None)
@@ -1875,12 +1879,14 @@ def search_decisions(
     start: date | None = None,
     end: date | None = None,
     sees_confidential: bool = True,
+    sees_drafts: bool = True,
     limit: int = 100,
 ) -> list[Decision]:
     """The decision log: decisions across meetings, newest first, matching ``query``.
 
     ``partnership_ids`` limits it to the partnerships the reader may see (``None``:
-    all). Wildcards in ``query`` match literally.
+    all). Wildcards in ``query`` match literally. Without ``sees_drafts``, the
+    decisions of draft minutes are left out (``Minutes.readable_by``).
     """
     statement = (
         select(Decision)
@@ -1900,6 +1906,10 @@ def search_decisions(
         statement = statement.where(Meeting.held_on <= end)
     if not sees_confidential:
         statement = statement.where(AgendaItem.confidential.is_(False))
+    if not sees_drafts:
+        statement = statement.join(Minutes, Minutes.id == Decision.minutes_id).where(
+            Minutes.status != MinutesStatus.DRAFT
+        )
     statement = statement.order_by(Meeting.held_on.desc(), Decision.number).limit(
         max(1, min(limit, 500))
     )

@@ -108,7 +108,7 @@ from portal.models import utcnow
 from surveys.access import can_see_respondents
 from surveys.models import Item
 from surveys.models import Survey
-from surveys.results_views import min_base
+from surveys.release import min_base
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 _T = TypeVar("_T")

@@ -107,6 +107,15 @@ def sees_confidential(partnership: Partnership) -> bool:
     )
 
 
+def readable_minutes(partnership: Partnership, meeting: Meeting) -> Minutes | None:
+    """The meeting's minutes if the account may read them: drafts only for editors."""
+    minutes = meeting.minutes
+    editor = can_edit_partnership(user(), partnership)
+    if minutes is None or not minutes.readable_by(editor=editor):
+        return None
+    return minutes
+
+
 def _meeting(partnership: Partnership, meeting_id: int) -> Meeting:
     """The partnership's meeting; another partnership's answers 404."""
     meeting = db.get_or_404(Meeting, meeting_id)
@@ -330,6 +339,7 @@ def decisions(slug: str) -> ResponseReturnValue:
         {partnership.id},
         query,
         sees_confidential=sees_confidential(partnership),
+        sees_drafts=can_edit_partnership(user(), partnership),
     )
     return render_page_or_partial(
         "record/decisions.html",
@@ -378,7 +388,7 @@ def _meeting_page(
 ) -> ResponseReturnValue:
     agenda = _agenda_context(partnership, meeting)
     items = cast(list[AgendaItem], agenda["items"])
-    minutes = meeting.minutes
+    minutes = readable_minutes(partnership, meeting)
     rendered = {
         item.id: markdown.render(minutes.text_for(item)) if minutes else ""
         for item in items
@@ -774,9 +784,12 @@ def history(slug: str, meeting_id: int) -> ResponseReturnValue:
     """Every change to the minutes, with who and when."""
     partnership = load_partnership(slug)
     meeting_ = _meeting(partnership, meeting_id)
+    # Draft minutes answer as if there were none yet (T24), before the 403 below.
+    minutes = readable_minutes(partnership, meeting_)
+    if minutes is None:
+        abort(404)
     if not sees_confidential(partnership):
         abort(403)
-    minutes = _minutes(meeting_)
     return render_template(
         "record/history.html",
         partnership=partnership,

@@ -61,7 +61,7 @@ from portal.models import MemberRole
 from portal.models import Partnership
 from portal.models import User
 from portal.urls import external_url
-from surveys.results_views import min_base
+from surveys.release import min_base
 
 bp = Blueprint("summaries", __name__)
 

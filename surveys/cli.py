@@ -14,6 +14,7 @@ from portal.models import Partnership
 from portal.models import Programme
 from surveys import fieldwork
 from surveys import instrument
+from surveys import release
 from surveys import services
 from surveys.models import Survey
 from surveys.models import SurveyMode
@@ -178,10 +179,14 @@ def export_responses_command(
     if not waves:
         fail(f"survey {slug!r} has no waves")
         return
-    if file_format == "xlsx":
-        data = transfer.export_xlsx(survey, waves)
-    else:
-        data = transfer.export_csv(survey, waves).encode("utf-8")
+    try:
+        if file_format == "xlsx":
+            data = transfer.export_xlsx(survey, waves)
+        else:
+            data = transfer.export_csv(survey, waves).encode("utf-8")
+    except PortalError as error:
+        fail(error.message)
+        return
     if output is None:
         click.echo(data, nl=False)
         return
@@ -269,13 +274,25 @@ def report_command(
     if not results.likert_items(survey):
         fail(f"survey {slug!r} has no likert questions to report")
         return
+    held = {wave.number: release.tally(wave).held for wave in waves}
     if not results.response_count(waves):
         listed = ", ".join(str(wave.number) for wave in waves)
-        fail(f"survey {slug!r} has no responses in wave {listed}; nothing to report")
+        waiting = sum(held.values())
+        why = f" released yet ({waiting} wait)" if waiting else ""
+        fail(
+            f"survey {slug!r} has no responses{why} in wave {listed}; nothing to report"
+        )
         return
     rows = results.report_rows(survey, [wave.number for wave in waves], breakdown)
     for code, warning in results.wording_warnings(survey, waves).items():
         click.echo(f"Warning: {code}: {warning}", err=True)
+    for number, waiting in held.items():
+        if waiting:
+            click.echo(
+                f"Note: wave {number} is anonymous and open; {waiting} responses "
+                "wait for the next release",
+                err=True,
+            )
     if output_format == "json":
         click.echo(results.rows_json(rows), nl=False)
     else:

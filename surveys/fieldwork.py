@@ -19,6 +19,7 @@ from dataclasses import field
 from datetime import UTC
 from datetime import date
 from datetime import datetime
+from datetime import time
 from datetime import timedelta
 
 from flask import Flask
@@ -384,9 +385,28 @@ def queue_reminders(
     return _queue(due, MessageKind.REMINDER)
 
 
+def whole_day(moment: datetime) -> datetime:
+    """Midnight UTC of ``moment``'s day: the only time a receipt's row keeps.
+
+    A receipt is queued as its invitation is submitted, so a precise time beside
+    the invitation would date that submission (and, in an anonymous survey, help
+    match it to a response).
+    """
+    return datetime.combine(moment.astimezone(UTC).date(), time(), tzinfo=UTC)
+
+
 def queue_receipt(invitation: Invitation) -> None:
     """Queue the optional receipt a respondent asked for on submitting."""
-    _queue([invitation], MessageKind.RECEIPT)
+    day = whole_day(utcnow())
+    db.session.add(
+        OutgoingMessage(
+            invitation=invitation,
+            kind=MessageKind.RECEIPT,
+            queued_at=day,
+            not_before=day,
+        )
+    )
+    _enqueue_after_commit()
 
 
 def _enqueue_after_commit() -> None:
@@ -466,6 +486,11 @@ def send_one(message_id: int, now: datetime | None = None) -> DeliveryStatus | N
     message = db.session.get(OutgoingMessage, message_id)
     assert message is not None  # noqa: S101 - claimed above, in this database
     invitation = message.invitation
+    receipt = message.kind is MessageKind.RECEIPT
+    stamp = whole_day(now) if receipt else now
+    # The claim's precise time is only for spotting a dead worker; a receipt's
+    # row goes back to whole days once this send is over.
+    message.not_before = stamp
     reason = _skip_reason(message, now.date())
     if reason:
         message.status = DeliveryStatus.SKIPPED
@@ -501,13 +526,15 @@ def send_one(message_id: int, now: datetime | None = None) -> DeliveryStatus | N
             message.status = DeliveryStatus.FAILED
         else:
             message.status = DeliveryStatus.PENDING
-            message.not_before = now + timedelta(minutes=2**message.attempts)
+            # A receipt, kept to whole days, is retried the next day.
+            delay = timedelta(days=1 if receipt else 0, minutes=2**message.attempts)
+            message.not_before = stamp + delay
         current_app.logger.warning(
             "survey email %s not sent (attempt %s)", message.id, message.attempts
         )
     else:
         message.status = DeliveryStatus.SENT
-        message.sent_at = now
+        message.sent_at = stamp
         message.last_error = ""
         if message.kind is MessageKind.INVITATION:
             invitation.invitations_sent += 1

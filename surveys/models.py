@@ -4,6 +4,11 @@ Anonymity is a property of the schema, not of a flag checked in views: a
 ``Response`` has a random key, a date without a time, and no column that refers
 to an invitation, a person or a request. In identified surveys the link lives
 in a separate table, ``ResponseOwner``, which anonymous surveys never write to.
+
+The schema alone is not enough while an anonymous wave is open: its sample
+shows who has just submitted, so a result that changed at that moment would be
+that person's. ``Wave.holds_back`` says when results must leave out responses
+not yet released (``surveys.release``) and row-level answers stay closed.
 """
 
 from __future__ import annotations
@@ -250,6 +255,11 @@ class Wave(Base):
             return self.override is WaveOverride.OPEN
         return self.opens_on <= today <= self.closes_on
 
+    def holds_back(self, today: date) -> bool:
+        """An open anonymous wave: results leave out unreleased responses, and
+        row-level answers (free text included) wait until it closes."""
+        return self.survey.mode is SurveyMode.ANONYMOUS and self.is_open(today)
+
 
 class Invitation(Base):
     """A sampled person in one wave. Completion is a flag with no time attached."""
@@ -350,8 +360,13 @@ class Response(Base):
     partnership_id: Mapped[int | None] = mapped_column(
         ForeignKey("partnership.id"), index=True
     )
-    #: A date, never a time of day, so it cannot be matched to logs.
+    #: A date, never a time of day, so it cannot be matched to logs; in an
+    #: anonymous survey the wave's closing date, so not even the day is kept.
     submitted_on: Mapped[date]
+    #: An anonymous response not yet released into results (``surveys.release``).
+    held_back: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     #: From an imported CSV: its respondent_id and row, so an export round-trips.
     external_id: Mapped[str | None] = mapped_column(String(64))
     import_row: Mapped[int | None] = mapped_column(Integer)

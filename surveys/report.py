@@ -3,7 +3,8 @@
 The database does the counting (one ``GROUP BY`` over the answers and one over
 the responses, for the blanks), so a report reads aggregate rows in proportion to
 its items, waves and groups, whatever the number of stored answers. Everything after that is pure analysis.
-Nothing here writes to the database.
+Nothing here writes to the database. Only responses ``surveys.release.visible``
+allows are counted: an open anonymous wave's results move only in batches.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from portal.models import Partnership
 from portal.models import Scope
 from portal.models import Sector
 from portal.spreadsheets import safe_cell
+from surveys import release
 from surveys.analysis import ALL
 from surveys.analysis import COUNT_COLUMNS
 from surveys.analysis import REPORT_COLUMNS
@@ -92,7 +94,7 @@ def select_waves(survey: Survey, numbers: Sequence[int] | None = None) -> list[W
 
 
 def response_count(waves: Sequence[Wave]) -> int:
-    """How many responses the waves hold between them."""
+    """How many responses the waves hold between them that results may count."""
     if not waves:
         return 0
     return (
@@ -100,6 +102,7 @@ def response_count(waves: Sequence[Wave]) -> int:
             select(func.count())
             .select_from(Response)
             .where(Response.wave_id.in_([wave.id for wave in waves]))
+            .where(release.visible(waves))
         )
         or 0
     )
@@ -225,6 +228,7 @@ def count_frame(
     code_of = {item.id: item.code for item in items}
     number_of = {wave.id: wave.number for wave in waves}
     wave_ids = list(number_of)
+    counted = release.visible(waves)
     answers, group = _grouped(
         select(Answer.item_id, Response.wave_id)
         .select_from(Answer)
@@ -237,7 +241,7 @@ def count_frame(
         answers.add_columns(
             group if group is not None else literal(None), Answer.value, func.count()
         )
-        .where(Response.wave_id.in_(wave_ids), Answer.item_id.in_(code_of))
+        .where(Response.wave_id.in_(wave_ids), Answer.item_id.in_(code_of), counted)
         .group_by(Answer.item_id, Response.wave_id, *grouping, Answer.value)
     ).all()
     responses, group = _grouped(
@@ -248,7 +252,7 @@ def count_frame(
         responses.add_columns(
             group if group is not None else literal(None), func.count()
         )
-        .where(Response.wave_id.in_(wave_ids))
+        .where(Response.wave_id.in_(wave_ids), counted)
         .group_by(Response.wave_id, *grouping)
     ).all()
 

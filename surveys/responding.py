@@ -20,6 +20,7 @@ from portal.errors import PortalError
 from portal.extensions import db
 from portal.models import LoginAttempt
 from portal.models import utcnow
+from surveys import release
 from surveys.answers import AnswerError
 from surveys.answers import normalise_answer
 from surveys.fieldwork import hash_token
@@ -181,10 +182,11 @@ class Submission:
 
 
 def submit(invitation: Invitation, today: date) -> Submission:
-    """Turn the saved answers into one response, exactly once.
+    """Turn the saved answers into one response, exactly once; drafts are deleted.
 
     The conditional UPDATE is the guard: of two racing requests only one sees a
-    row change, so a double click or a second tab makes no second response.
+    row change, so a double click or a second tab makes no second response. An
+    anonymous response is held back until ``release.release_due`` releases it.
     """
     if invitation.completed:
         return Submission(submitted_now=False)
@@ -204,11 +206,14 @@ def submit(invitation: Invitation, today: date) -> Submission:
         db.session.rollback()
         return Submission(submitted_now=False)
     wave = invitation.wave
+    anonymous = wave.survey.mode is SurveyMode.ANONYMOUS
     response = Response(
         wave_id=wave.id,
         organisation_id=invitation.organisation_id,
         partnership_id=invitation.partnership_id,
-        submitted_on=today,
+        # An anonymous response keeps only its wave's date and waits for a release.
+        submitted_on=wave.closes_on if anonymous else today,
+        held_back=anonymous,
     )
     db.session.add(response)
     db.session.flush()
@@ -216,12 +221,14 @@ def submit(invitation: Invitation, today: date) -> Submission:
         Answer(response_id=response.id, item_id=item_id, value=value)
         for item_id, value in saved.items()
     )
-    if wave.survey.mode is SurveyMode.IDENTIFIED:
+    if not anonymous:
         db.session.add(
             ResponseOwner(response_id=response.id, invitation_id=invitation.id)
         )
     db.session.execute(
         delete(DraftAnswer).where(DraftAnswer.invitation_id == invitation.id)
     )
+    if anonymous:
+        release.release_due(wave)
     db.session.expire(invitation)
     return Submission(submitted_now=True)

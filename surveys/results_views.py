@@ -29,24 +29,21 @@ import pandas as pd
 from flask import Blueprint
 from flask import Response
 from flask import abort
-from flask import current_app
 from flask import make_response
 from flask import request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
-from sqlalchemy import func
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.access import login_required
 from portal.errors import PortalError
-from portal.extensions import db
 from portal.htmx import is_partial_request
 from portal.htmx import render_page_or_partial
 from portal.spreadsheets import Sheet
 from portal.spreadsheets import xlsx_bytes
 from surveys import charts
 from surveys import fieldwork
+from surveys import release
 from surveys.access import load_survey
 from surveys.analysis import ALL
 from surveys.analysis import REPORT_COLUMNS
@@ -56,7 +53,6 @@ from surveys.analysis import analyse
 from surveys.analysis import change_pp
 from surveys.analysis import percent
 from surveys.models import Item
-from surveys.models import Response as SurveyResponse
 from surveys.models import Section
 from surveys.models import Survey
 from surveys.models import Wave
@@ -89,11 +85,6 @@ class ResultsQueryError(PortalError):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
-
-
-def min_base() -> int:
-    """The smallest base shown (``PORTAL_RESULTS_MIN_BASE``, default 5)."""
-    return int(current_app.config.get("RESULTS_MIN_BASE", charts.DEFAULT_MIN_BASE))
 
 
 # The question asked ---------------------------------------------------------------
@@ -181,14 +172,16 @@ def parse_query(survey: Survey, args: MultiDict[str, str]) -> Query:
 
 @dataclass(frozen=True)
 class WaveRate:
-    """A wave's fieldwork: invited and submitted where invitations were sent, and
-    the responses stored (imported waves have responses but no invitations)."""
+    """A wave's fieldwork: invited and submitted where invitations were sent, the
+    responses analysed (imported waves have responses but no invitations), and
+    those an open anonymous wave still holds back (``surveys.release``)."""
 
     wave: Wave
     invited: int | None
     submitted: int | None
     rate: str
     responses: int
+    held: int = 0
 
 
 @dataclass(frozen=True)
@@ -359,7 +352,7 @@ def _analysis(
         items=list(codes),
         waves=[wave.number for wave in waves],
         groups=[ALL] if by is None else _ordered_groups(counts),
-        min_base=min_base(),
+        min_base=release.min_base(),
     )
 
 
@@ -379,21 +372,15 @@ def _chart_data(item: Item, cells: Sequence[Cell], by: str | None) -> charts.Cha
         scale=item.scale,
         labels=charts.point_labels(item.scale),
         bars=bars,
-        min_base=min_base(),
+        min_base=release.min_base(),
     )
 
 
 def wave_rates(waves: Sequence[Wave]) -> list[WaveRate]:
-    """Each wave's invited, submitted, rate and stored responses."""
-    stored = dict(
-        db.session.execute(
-            select(SurveyResponse.wave_id, func.count())
-            .where(SurveyResponse.wave_id.in_([wave.id for wave in waves]))
-            .group_by(SurveyResponse.wave_id)
-        ).all()
-    )
+    """Each wave's invited, submitted, rate, responses analysed and held back."""
     rates = []
     for wave in waves:
+        stored = release.tally(wave)
         rows = fieldwork.response_rates(wave)
         invited = rows[0].invited if rows else None
         submitted = rows[0].submitted if rows else None
@@ -404,7 +391,8 @@ def wave_rates(waves: Sequence[Wave]) -> list[WaveRate]:
                 invited=invited,
                 submitted=submitted,
                 rate=rate,
-                responses=int(stored.get(wave.id, 0)),
+                responses=stored.counted,
+                held=stored.held,
             )
         )
     return rates
@@ -480,6 +468,11 @@ def build_results(survey: Survey, query: Query) -> Results:
             f"There are no responses in {_waves_text(query.numbers, 'or')} yet, "
             "so there are no results to show."
         )
+        if any(rate.held for rate in results.rates):
+            results.message = (
+                f"No responses in {_waves_text(query.numbers, 'or')} have been "
+                "released into the results yet, so there are none to show."
+            )
         return results
     codes = [item.code for item in all_items]
     overall_counts = count_frame(survey, waves)
@@ -532,7 +525,7 @@ def _filename(survey: Survey, query: Query, suffix: str) -> str:
 
 
 def _report_rows(survey: Survey, query: Query) -> list[ReportRow]:
-    rows = report_rows(survey, query.numbers, query.by, min_base())
+    rows = report_rows(survey, query.numbers, query.by, release.min_base())
     if query.section is None:
         return rows
     codes = {item.code for item in shown_items(survey, query.section)}
@@ -548,7 +541,7 @@ def report_xlsx(survey: Survey, query: Query, rows: Sequence[ReportRow]) -> byte
         ("Section", query.section.title if query.section else "All sections"),
         (
             "Suppression",
-            f"Groups with {charts.suppressed_text(min_base())} are blank and "
+            f"Groups with {charts.suppressed_text(release.min_base())} are blank and "
             "flagged 'suppressed', with a second group where needed so the first "
             "cannot be worked out from the total.",
         ),
@@ -624,8 +617,8 @@ def page(slug: str) -> ResponseReturnValue:
         results=results,
         problem=problem,
         fragment=is_partial_request(),
-        min_base=min_base(),
-        suppressed=charts.suppressed_text(min_base()),
+        min_base=release.min_base(),
+        suppressed=charts.suppressed_text(release.min_base()),
         share_labels=charts.share_labels,
         **_form_context(survey, query),
     )

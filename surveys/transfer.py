@@ -31,6 +31,7 @@ from portal.spreadsheets import Sheet
 from portal.spreadsheets import safe_cell
 from portal.spreadsheets import unguard_cell
 from portal.spreadsheets import xlsx_bytes
+from surveys import release
 from surveys.answers import AnswerError
 from surveys.answers import label_for
 from surveys.answers import normalise_answer
@@ -293,12 +294,16 @@ def export_rows(
     """The header and rows of a responses export (answers as labels), waves in order.
 
     Only allowlisted columns (T31): respondent_id of imported rows, organisation,
-    answers, and the wave when several are exported. In an anonymous survey an
-    organisation with fewer than ``min_group`` responses in a wave is left blank.
+    answers, and the wave when several are exported; no date, so a row is dated
+    only by its wave. In an anonymous survey an organisation with fewer than
+    ``min_group`` responses in a wave is left blank, and a wave still open is
+    refused (``release.refuse_rows``): a new row would be the person who just
+    submitted.
     """
     if any(wave.survey_id != survey.id for wave in waves):
         raise ValueError("every wave must belong to the survey")
     ordered = sorted({wave.id: wave for wave in waves}.values(), key=lambda w: w.number)
+    release.refuse_rows(ordered)
     items = _questionnaire(survey)
     with_wave = len(ordered) > 1
     header = [RESPONDENT_COLUMN, ORGANISATION_COLUMN, *(item.code for item in items)]

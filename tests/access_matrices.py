@@ -305,6 +305,7 @@ def record_matrix(w: dict) -> dict[str, tuple[str, str, dict[str, int]]]:
 
     Partner contacts read meetings of their partnership but not the minutes'
     history; board members read; coordinators edit; Y's coordinator gets 404.
+    The meeting's minutes are a draft, which only editors read.
     """
     if "record_meeting" not in w:
         body = meetings.create_body(w["x"], name="Matrix Board", kind=BodyKind.BOARD)
@@ -367,10 +368,13 @@ def record_matrix(w: dict) -> dict[str, tuple[str, str, dict[str, int]]]:
         "record.calendar": ("GET", f"/partnerships/{x}/meetings.ics", read_x),
         "record.decisions": ("GET", f"/partnerships/{x}/decisions", read_x),
         "record.meeting": ("GET", base, read_x),
+        # The matrix minutes are a draft: editors only (see draft_minutes_matrix).
         "record.history": (
             "GET",
             f"{base}/minutes/history",
-            read_x | {"x_contact": 403},
+            no_edit
+            | {"x_contact": 404, "x_board": 404}
+            | {"x_coordinator": 200, "admin": 200},
         ),
         "record.create_meeting": (
             "GET",
@@ -488,6 +492,62 @@ def record_matrix(w: dict) -> dict[str, tuple[str, str, dict[str, int]]]:
             "GET",
             f"/partnerships/{x}/attendance",
             read_x | {"x_contact": 403},
+        ),
+    }
+
+
+DRAFT_TEXT = "Draft wording nobody has agreed"
+DRAFT_DECISION = "Draft decision to close the hub"
+
+
+def add_draft_minutes(w: dict) -> dict:
+    """A held meeting of X whose draft minutes have a minute and a decision."""
+    body = meetings.create_body(w["x"], name="Draft Board", kind=BodyKind.BOARD)
+    meeting = meetings.create_meeting(body, held_on=JANUARY, place="Town Hall")
+    meetings.mark_held(meeting, today=JANUARY)
+    item = meetings.add_item(meeting, title="Hub review")
+    minutes = meetings.start_minutes(meeting, by=None)
+    meetings.edit_minutes(
+        minutes, {item.id: DRAFT_TEXT}, opened_version=minutes.version, by=None
+    )
+    meetings.record_decision(
+        minutes, item, DRAFT_DECISION, opened_version=minutes.version, by=None
+    )
+    db.session.commit()
+    return {**w, "draft_meeting": meeting}
+
+
+def draft_minutes_matrix(
+    w: dict,
+) -> dict[str, tuple[str, str, dict[str, tuple[int, bool]]]]:
+    """T24: case -> (url, what gives the draft away, {role: (status, shown)}).
+
+    Until they are circulated, minutes are for the partnership's editors: a board
+    member or partner contact sees the meeting as if it had no minutes yet, and
+    the history answers 404 as for minutes that do not exist.
+    """
+    x = w["x"].slug
+    base = f"/partnerships/{x}/meetings/{w['draft_meeting'].id}"
+    hidden, shown, gone = (200, False), (200, True), (404, False)
+    readers = {"x_contact": hidden, "x_board": hidden, "y_coordinator": gone}
+    editors = {"x_coordinator": shown, "admin": shown}
+    return {
+        "meeting page: minute": (base, DRAFT_TEXT, readers | editors),
+        "meeting page: decision": (base, DRAFT_DECISION, readers | editors),
+        "minutes history": (
+            f"{base}/minutes/history",
+            "History of the minutes",
+            readers | {"x_contact": gone, "x_board": gone} | editors,
+        ),
+        "decision log": (
+            f"/partnerships/{x}/decisions",
+            DRAFT_DECISION,
+            readers | editors,
+        ),
+        "meetings list: status": (
+            f"/partnerships/{x}/meetings",
+            "Draft</td>",
+            readers | editors,
         ),
     }
 

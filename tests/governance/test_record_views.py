@@ -23,6 +23,9 @@ from governance.meetings import QuorumBasis
 from governance.models import Action
 from portal.extensions import db
 from portal.models import MemberRole
+from tests.access_matrices import DRAFT_DECISION
+from tests.access_matrices import DRAFT_TEXT
+from tests.access_matrices import add_draft_minutes
 from tests.helpers import JANUARY
 from tests.helpers import at
 from tests.helpers import login
@@ -105,6 +108,7 @@ def test_partner_contacts_do_not_see_confidential_items(client, board):
         opened_version=minutes.version,
         by=None,
     )
+    meetings.circulate_minutes(minutes, opened_version=minutes.version, by=None)
     db.session.commit()
     login(client, "contact-x@example.org")
     page = client.get(url(board))
@@ -115,6 +119,25 @@ def test_partner_contacts_do_not_see_confidential_items(client, board):
     assert client.get(url(board, tail="/minutes/history")).status_code == 403
 
 
+def test_circulated_minutes_reach_board_members_t24(client, world):
+    """Once circulated, the draft's minute and decision reach every reader."""
+    w = add_draft_minutes(world)
+    minutes = w["draft_meeting"].minutes
+    meetings.circulate_minutes(minutes, opened_version=minutes.version, by=None)
+    db.session.commit()
+    base = f"/partnerships/x-partnership/meetings/{w['draft_meeting'].id}"
+    login(client, "board-x@example.org")
+    page = client.get(base).text
+    assert DRAFT_TEXT in page
+    assert DRAFT_DECISION in page
+    assert client.get(f"{base}/minutes/history").status_code == 200
+    assert DRAFT_DECISION in client.get("/partnerships/x-partnership/decisions").text
+    client.post("/auth/logout")
+    login(client, "contact-x@example.org")
+    assert DRAFT_TEXT in client.get(base).text
+    assert client.get(f"{base}/minutes/history").status_code == 403
+
+
 def test_minutes_are_rendered_sanitised(client, board):
     minutes = board["minutes"]
     meetings.edit_minutes(
@@ -123,6 +146,7 @@ def test_minutes_are_rendered_sanitised(client, board):
         opened_version=minutes.version,
         by=None,
     )
+    meetings.circulate_minutes(minutes, opened_version=minutes.version, by=None)
     db.session.commit()
     login(client, "board-x@example.org")
     page = client.get(url(board)).text

@@ -5,8 +5,10 @@ import pytest
 from portal.directory import services
 from portal.extensions import db
 from tests.access_matrices import ROLES
+from tests.access_matrices import add_draft_minutes
 from tests.access_matrices import add_matrix_plan
 from tests.access_matrices import add_matrix_survey
+from tests.access_matrices import draft_minutes_matrix
 from tests.access_matrices import plans_matrix
 from tests.access_matrices import record_matrix
 from tests.access_matrices import results_matrix
@@ -191,6 +193,22 @@ def test_role_matrix(client, programme_world, role):
             failures.append(
                 f"{endpoint} {method} {url}: got {response.status_code}, want {want}"
             )
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_draft_minutes_matrix_t24(client, world, role):
+    """Draft minutes, their decisions and history reach editors only, for every role."""
+    w = add_draft_minutes(world)
+    if role != "anonymous":
+        login(client, _EMAILS[role])
+    failures = []
+    for case, (url, marker, expected) in draft_minutes_matrix(w).items():
+        want = (302, False) if role == "anonymous" else expected[role]
+        response = client.get(url)
+        got = (response.status_code, marker in response.text)
+        if got != want:
+            failures.append(f"{case} {url}: got {got}, want {want}")
     assert not failures, "\n".join(failures)
 
 
