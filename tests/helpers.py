@@ -78,8 +78,16 @@ def csrf_token_from(html: str) -> str:
 
 
 def build_schema() -> None:
-    """Drop whatever is there (a migration test may have left ``alembic_version``) and
-    create every table from the models."""
+    """Drop whatever is there and create every table from the models.
+
+    On PostgreSQL the whole schema goes, so a worker database left by another
+    branch (tables or enum types the models no longer have) cannot get in the way;
+    elsewhere the models' tables and a migration test's ``alembic_version`` go.
+    """
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
     db.drop_all()
     with db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
