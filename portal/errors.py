@@ -11,9 +11,15 @@ from portal.htmx import is_partial_request
 
 
 class PortalError(Exception):
-    """Base class for errors a person can act on; ``status`` is the HTTP answer."""
+    """Base class for errors a person can act on; ``status`` is the HTTP answer.
+
+    ``title`` and ``advice``, when a subclass sets them, replace the status's own
+    wording (a refusal that is not about saving should not say "could not be saved").
+    """
 
     status = 400
+    title: str | None = None
+    advice: str | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -50,9 +56,17 @@ MESSAGES = {
 }
 
 
-def render_error(status: int, detail: str | None = None) -> Response:
+def render_error(
+    status: int,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    advice: str | None = None,
+) -> Response:
     """Render the error for ``status``, as a page or as an inline fragment for htmx."""
-    title, advice = MESSAGES.get(status, MESSAGES[400])
+    default_title, default_advice = MESSAGES.get(status, MESSAGES[400])
+    title = title or default_title
+    advice = advice or default_advice
     template = (
         "errors/_error_inline.html" if is_partial_request() else "errors/error.html"
     )
@@ -82,7 +96,9 @@ def _handle_csrf(error: CSRFError) -> Response:
 
 
 def _handle_portal_error(error: PortalError) -> Response:
-    response = render_error(error.status, error.message)
+    response = render_error(
+        error.status, error.message, title=error.title, advice=error.advice
+    )
     if error.status == 429:
         response.headers["Retry-After"] = "900"
     return response

@@ -48,6 +48,8 @@ class RowsClosedError(PortalError):
     """Row-level answers of an anonymous wave asked for while it is open."""
 
     status = 409
+    title = "These answers are not available yet"
+    advice = "Download them once the wave has closed."
 
 
 def min_base() -> int:

@@ -164,6 +164,9 @@ def test_differencing_attack_ties_no_answer_to_a_person_t30(client, anon_world, 
             assert status == 409, name
     refused = client.get(f"/surveys/{SLUG}/waves/1/responses.csv")
     assert "once the wave closes" in refused.text
+    # Titled as what it is, not as a failed save.
+    assert "These answers are not available yet" in refused.text
+    assert "could not be saved" not in refused.text
     assert "Ordinary view" not in refused.text
 
 
