@@ -21,6 +21,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -47,9 +48,15 @@ from portal.models import Partnership
 from portal.models import Person
 from portal.models import Sector
 from portal.models import User
+from surveys import fieldwork
+from surveys import services as survey_services
+from surveys.models import SurveyMode
+from tests.helpers import ANON_SLUG
 from tests.helpers import LAUNCH
 from tests.helpers import PASSWORD
+from tests.helpers import TODAY
 from tests.helpers import build_schema
+from tests.helpers import build_survey
 
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -458,3 +465,35 @@ def make_action(plan):
         return action
 
     return _make
+
+
+@pytest.fixture
+def anon_world(world, make_person):
+    """X's anonymous survey, wave 1 open, twenty people sampled from two organisations."""
+    survey = build_survey(world["x"], slug=ANON_SLUG, mode=SurveyMode.ANONYMOUS)
+    db.session.flush()
+    wave = survey_services.add_wave(
+        survey, opens_on=TODAY - timedelta(days=1), closes_on=TODAY + timedelta(days=14)
+    )
+    db.session.flush()
+    people = [
+        make_person(
+            f"Person {n:02}",
+            f"person{n}@example.org",
+            world["x_lead"] if n % 2 else world["x_partner"],
+        )
+        for n in range(19)
+    ]
+    pat = make_person("Pat Named", "pat@example.org", world["x_partner"])
+    invitations = [fieldwork.add_person(wave, person) for person in people]
+    pat_invitation = fieldwork.add_person(wave, pat)
+    db.session.commit()
+    items = {item.code: item for item in survey.items}
+    return {
+        **world,
+        "survey": survey,
+        "wave": wave,
+        "items": items,
+        "others": invitations,
+        "pat": pat_invitation,
+    }

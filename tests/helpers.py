@@ -23,6 +23,7 @@ from governance import plans
 from governance.models import ActionStatus
 from portal.extensions import db
 from portal.mail import outbox
+from surveys import responding
 from surveys import services
 from surveys import services as survey_services
 from surveys.models import Answer
@@ -215,3 +216,25 @@ def links_in_outbox() -> list[tuple[str, str]]:
         if match:
             found.append((entry.to, match.group(1)))
     return found
+
+
+# Anonymous waves -----------------------------------------------------------------
+
+#: The anonymous survey of the ``anon_world`` fixture.
+ANON_SLUG = "anon-x"
+
+
+def submit_answers(w, invitation, likert: str, comment: str) -> None:
+    """Answer and submit one invitation, as the respondent's pages do."""
+    responding.save_answer(invitation, w["items"]["clear_vision"], likert, TODAY)
+    responding.save_answer(invitation, w["items"]["comments"], comment, TODAY)
+    responding.submit(invitation, TODAY)
+    db.session.commit()
+
+
+def submit_others(w, count: int) -> None:
+    """The next ``count`` of the other people submit ordinary answers."""
+    waiting = [inv for inv in w["others"] if not inv.completed][:count]
+    assert len(waiting) == count
+    for invitation in waiting:
+        submit_answers(w, invitation, "2", f"Ordinary view {invitation.id}")

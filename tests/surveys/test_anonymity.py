@@ -14,7 +14,6 @@ import re
 from datetime import UTC
 from datetime import datetime
 from datetime import time
-from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -30,13 +29,14 @@ from surveys.models import DraftAnswer
 from surveys.models import MessageKind
 from surveys.models import OutgoingMessage
 from surveys.models import Response
-from surveys.models import SurveyMode
 from surveys.models import WaveOverride
+from tests.helpers import ANON_SLUG
 from tests.helpers import TODAY
-from tests.helpers import build_survey
 from tests.helpers import login
+from tests.helpers import submit_answers
+from tests.helpers import submit_others
 
-SLUG = "anon-x"
+SLUG = ANON_SLUG
 HX = {"HX-Request": "true"}
 #: Everyone who can see the wave's results and answers (``surveys.access``).
 VIEWERS = {
@@ -45,54 +45,6 @@ VIEWERS = {
     "x_board": "board-x@example.org",
 }
 SECRET = "Only Pat would write this about the lead"
-
-
-@pytest.fixture
-def anon_world(world, make_person):
-    """X's anonymous survey, wave 1 open, twenty people sampled from two organisations."""
-    survey = build_survey(world["x"], slug=SLUG, mode=SurveyMode.ANONYMOUS)
-    db.session.flush()
-    wave = services.add_wave(
-        survey, opens_on=TODAY - timedelta(days=1), closes_on=TODAY + timedelta(days=14)
-    )
-    db.session.flush()
-    people = [
-        make_person(
-            f"Person {n:02}",
-            f"person{n}@example.org",
-            world["x_lead"] if n % 2 else world["x_partner"],
-        )
-        for n in range(19)
-    ]
-    pat = make_person("Pat Named", "pat@example.org", world["x_partner"])
-    invitations = [fieldwork.add_person(wave, person) for person in people]
-    pat_invitation = fieldwork.add_person(wave, pat)
-    db.session.commit()
-    items = {item.code: item for item in survey.items}
-    return {
-        **world,
-        "survey": survey,
-        "wave": wave,
-        "items": items,
-        "others": invitations,
-        "pat": pat_invitation,
-    }
-
-
-def submit(w, invitation, likert: str, comment: str) -> None:
-    """Answer and submit one invitation, as the respondent's pages do."""
-    responding.save_answer(invitation, w["items"]["clear_vision"], likert, TODAY)
-    responding.save_answer(invitation, w["items"]["comments"], comment, TODAY)
-    responding.submit(invitation, TODAY)
-    db.session.commit()
-
-
-def submit_others(w, count: int) -> None:
-    """The next ``count`` of the other people submit ordinary answers."""
-    waiting = [inv for inv in w["others"] if not inv.completed][:count]
-    assert len(waiting) == count
-    for invitation in waiting:
-        submit(w, invitation, "2", f"Ordinary view {invitation.id}")
 
 
 def _results_part(text: str) -> str:
@@ -149,7 +101,7 @@ def test_differencing_attack_ties_no_answer_to_a_person_t30(client, anon_world, 
     before = snapshot(client)
     assert report_base(client) == release.min_base()
 
-    submit(w, w["pat"], "5", SECRET)
+    submit_answers(w, w["pat"], "5", SECRET)
     # The attacker can see whose status just changed ...
     wave_page = client.get(f"/surveys/{SLUG}/waves/1").text
     pat_row = wave_page[wave_page.index("Pat Named") :][:600]
@@ -184,7 +136,7 @@ def test_results_move_only_after_the_minimum_base_of_new_responses(client, anon_
     assert report_base(client) == 5
     page = client.get(f"/surveys/{SLUG}/results?waves=1")
     assert re.search(r"include 5 of the 14 responses", page.text)
-    submit(w, w["pat"], "5", SECRET)  # the fifth new response since the release
+    submit_answers(w, w["pat"], "5", SECRET)  # the fifth new response since the release
     assert report_base(client) == 10
     held = db.session.scalar(
         select(func.count()).select_from(Response).where(Response.held_back.is_(True))
@@ -203,7 +155,7 @@ def test_after_close_rows_come_in_random_order_dated_only_by_wave_t31(
     w = anon_world
     submitted = []
     for invitation in w["others"][:15]:
-        submit(w, invitation, "2", f"View number {len(submitted)}")
+        submit_answers(w, invitation, "2", f"View number {len(submitted)}")
         submitted.append(f"View number {len(submitted)}")
     services.set_wave_override(w["wave"], WaveOverride.CLOSED)
     db.session.commit()
@@ -228,7 +180,7 @@ def test_cli_report_and_export_hold_back_too(app, anon_world):
     submit_others(w, 10)
     before = runner.invoke(args=["surveys", "report", SLUG, "--by", "sector"])
     assert before.exit_code == 0, before.output
-    submit(w, w["pat"], "5", SECRET)
+    submit_answers(w, w["pat"], "5", SECRET)
     after = runner.invoke(args=["surveys", "report", SLUG, "--by", "sector"])
     assert after.stdout == before.stdout
     assert "6 responses wait" in after.stderr
@@ -257,7 +209,7 @@ def test_receipt_keeps_whole_days_beside_the_invitation_t30(anon_world, monkeypa
     w = anon_world
     moment = datetime.combine(TODAY, time(14, 37, 12, 345678), tzinfo=UTC)
     monkeypatch.setattr(fieldwork, "utcnow", lambda: moment)
-    submit(w, w["pat"], "3", "Fine")
+    submit_answers(w, w["pat"], "3", "Fine")
     fieldwork.queue_receipt(w["pat"])
     db.session.commit()
     assert fieldwork.send_due(moment).sent == 1
