@@ -29,6 +29,7 @@ from surveys.models import Wave
 from surveys.models import WaveOverride
 from tests.helpers import TODAY
 from tests.helpers import login
+from tests.helpers import prefixed
 
 BASE = "/surveys/x-survey"
 WAVE = f"{BASE}/waves/1"
@@ -73,7 +74,7 @@ def _answer_wave_1(survey_world) -> None:
 
 def _edit(item: Item, **fields: str) -> dict[str, str]:
     """An item's edit form; its fields carry the item's prefix (unique ids per row)."""
-    return {f"item{item.id}-{name}": value for name, value in fields.items()}
+    return prefixed(f"item{item.id}", fields)
 
 
 def _date(day: int | str, month: int | str, year: int | str) -> list[str]:

@@ -17,3 +17,39 @@ document.body.addEventListener("htmx:responseError", (event) => {
     live.textContent = message;
   }
 });
+
+// Say something in the page's polite live region. Clearing it first makes a screen
+// reader announce the same words twice in a row.
+function announce(message) {
+  const live = document.getElementById("portal-live");
+  if (!live) return;
+  live.textContent = "";
+  window.setTimeout(() => {
+    live.textContent = message;
+  }, 100);
+}
+
+// Focus survives an inline swap (WCAG 2.4.3, 4.1.3). When the element that had focus
+// is replaced by a swap carrying data-portal-announce, focus moves to the new
+// content: the error summary of a refused form, the first field of an opened form,
+// or the element marked data-portal-focus (the Edit link of a closed form).
+const FIELDS = "input:not([type=hidden]), select, textarea";
+let focusWasInTarget = false;
+
+document.body.addEventListener("htmx:beforeSwap", (event) => {
+  focusWasInTarget = event.detail.target.contains(document.activeElement);
+});
+
+document.body.addEventListener("htmx:afterSettle", (event) => {
+  const swapped = event.target;
+  if (!focusWasInTarget || !swapped.hasAttribute?.("data-portal-announce")) return;
+  focusWasInTarget = false;
+  const summary = swapped.querySelector(".govuk-error-summary");
+  const target =
+    summary ?? swapped.querySelector("[data-portal-focus]") ?? swapped.querySelector(FIELDS);
+  if (target) {
+    if (target === summary) target.setAttribute("tabindex", "-1");
+    target.focus();
+  }
+  if (!summary) announce(swapped.dataset.portalAnnounce);
+});
