@@ -682,7 +682,7 @@ def wave(slug: str, number: int) -> ResponseReturnValue:
 @bp.get("/<slug>/waves/<int:number>/rates")
 @login_required
 def rates(slug: str, number: int) -> ResponseReturnValue:
-    """The response-rate table alone (htmx polls it during fieldwork)."""
+    """The response-rate table alone (htmx refreshes it when asked)."""
     wave_ = load_wave(slug, number, respondents=True)
     by = request.args.get("by", "organisation")
     if by not in fieldwork.BREAKDOWNS:

@@ -3,20 +3,15 @@ wide tables need no sideways scrolling: each table scrolls in its own labelled,
 focusable region (WCAG 1.4.10), and axe-core still finds nothing."""
 
 from datetime import date
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from governance import summary as summaries
 from portal.extensions import db
-from surveys import fieldwork
-from surveys import services
 from tests.browser_helpers import assert_accessible
 from tests.browser_helpers import assert_reflows
 from tests.browser_helpers import sign_in_with_keyboard
-from tests.helpers import TODAY
-from tests.helpers import build_survey
 from tests.results_world import add_published_answers
 from tests.results_world import build_results_world
 from tests.summary_world import build_summary_world
@@ -56,18 +51,10 @@ def test_results_reflow(new_browser, world):
     _check(tab, "/surveys/x-results/results")
 
 
-def test_wave_page_reflows(new_browser, world):
-    survey = build_survey(world["x"])
-    db.session.flush()
-    wave = services.add_wave(
-        survey, opens_on=TODAY - timedelta(days=1), closes_on=TODAY + timedelta(days=14)
-    )
-    db.session.flush()
-    fieldwork.add_person(wave, world["x_person"])
-    db.session.commit()
+def test_wave_page_reflows(new_browser, open_wave):
     tab = new_browser(viewport=PHONE)
     sign_in_with_keyboard(tab, "coord-x@example.org")
-    _check(tab, f"/surveys/{survey.slug}/waves/1")
+    _check(tab, f"/surveys/{open_wave.survey.slug}/waves/1")
 
 
 def test_progress_page_reflows(new_browser, plan, make_action):

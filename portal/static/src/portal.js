@@ -29,10 +29,11 @@ function announce(message) {
   }, 100);
 }
 
-// Focus survives an inline swap (WCAG 2.4.3, 4.1.3). When the element that had focus
-// is replaced by a swap carrying data-portal-announce, focus moves to the new
-// content: the error summary of a refused form, the first field of an opened form,
-// or the element marked data-portal-focus (the Edit link of a closed form).
+// Focus survives an inline swap (WCAG 2.4.3, 4.1.3). When a swap carrying
+// data-portal-announce replaces the element that had focus, the live region says what
+// happened, and focus goes to the error summary of a refused form or, when htmx could
+// not give it back by id, to the element marked data-portal-focus (the Edit link of a
+// closed form) or the first field of an opened form.
 const FIELDS = "input:not([type=hidden]), select, textarea";
 let focusWasInTarget = false;
 
@@ -45,11 +46,13 @@ document.body.addEventListener("htmx:afterSettle", (event) => {
   if (!focusWasInTarget || !swapped.hasAttribute?.("data-portal-announce")) return;
   focusWasInTarget = false;
   const summary = swapped.querySelector(".govuk-error-summary");
-  const target =
-    summary ?? swapped.querySelector("[data-portal-focus]") ?? swapped.querySelector(FIELDS);
-  if (target) {
-    if (target === summary) target.setAttribute("tabindex", "-1");
-    target.focus();
+  if (summary) {
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
+    return;
   }
-  if (!summary) announce(swapped.dataset.portalAnnounce);
+  const lost = !document.activeElement || document.activeElement === document.body;
+  const target = swapped.querySelector("[data-portal-focus]") ?? swapped.querySelector(FIELDS);
+  if (lost && target) target.focus();
+  announce(swapped.dataset.portalAnnounce);
 });
