@@ -159,6 +159,26 @@ def test_idle_session_expires(client, make_user):
     assert client.get("/").status_code == 302
 
 
+def test_staying_signed_in_restarts_the_idle_clock(client, make_user):
+    make_user("idle@example.org")
+    login(client, "idle@example.org")
+    with client.session_transaction() as session:
+        session["last_seen"] -= 29 * 60
+    assert client.post("/auth/session").status_code == 204
+    with client.session_transaction() as session:
+        session["last_seen"] -= 29 * 60
+    assert client.get("/").status_code == 200
+
+
+def test_staying_signed_in_is_too_late_after_the_time_out(client, make_user):
+    make_user("idle@example.org")
+    login(client, "idle@example.org")
+    with client.session_transaction() as session:
+        session["last_seen"] -= 31 * 60
+    assert client.post("/auth/session").status_code == 302
+    assert client.get("/").status_code == 302
+
+
 def test_absolute_session_lifetime(client, make_user):
     make_user("long@example.org")
     login(client, "long@example.org")
