@@ -71,6 +71,15 @@ def test_focus_follows_inline_edits_of_organisations(page, world):
         page, f"organisation-{org.id}", "Edit X Partner Org", "Name of X Partner Org"
     )
 
+    # A refused save moves focus to the row's error summary.
+    row = page.locator(f"#organisation-{org.id}")
+    row.get_by_role("link", name="Edit X Partner Org").press("Enter")
+    row.get_by_label("Name of X Partner Org").fill("")
+    row.get_by_role("button", name=re.compile("^Save")).press("Enter")
+    expect(row.locator(".govuk-error-summary")).to_be_focused()
+    row.get_by_role("link", name="Cancel").press("Enter")
+    expect(row.get_by_role("link", name="Edit X Partner Org")).to_be_focused()
+
     _open_every_row(page, "organisation-")
 
 

@@ -49,6 +49,7 @@ def test_results_reflow(new_browser, world):
     tab = new_browser(viewport=PHONE)
     sign_in_with_keyboard(tab, "board-x@example.org")
     _check(tab, "/surveys/x-results/results")
+    _check(tab, "/surveys/x-results/results?by=sector")
 
 
 def test_wave_page_reflows(new_browser, open_wave):
