@@ -109,7 +109,8 @@ if (timeout) {
   };
   const signedOut = () => {
     keepUnsavedText();
-    window.location.assign(timeout.dataset.signedOut);
+    const next = window.location.pathname + window.location.search;
+    window.location.assign(`${timeout.dataset.signedOut}&next=${encodeURIComponent(next)}`);
   };
   const restart = () => {
     timers.forEach((timer) => window.clearTimeout(timer));
