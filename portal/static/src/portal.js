@@ -18,11 +18,12 @@ document.body.addEventListener("htmx:responseError", (event) => {
   }
 });
 
-// Say something in the page's polite live region. Clearing it first makes a screen
-// reader announce the same words twice in a row.
+// Say something in the page's polite live region, hidden again if an htmx failure had
+// shown it. Clearing it first lets a screen reader announce the same words again.
 function announce(message) {
   const live = document.getElementById("portal-live");
   if (!live) return;
+  live.className = "govuk-visually-hidden";
   live.textContent = "";
   window.setTimeout(() => {
     live.textContent = message;
