@@ -390,7 +390,7 @@ def edit_item(slug: str, item_id: int) -> ResponseReturnValue:
         else:
             db.session.commit()
             if is_partial_request():
-                return _item_row(survey_, question)
+                return _item_row(survey_, question, saved=True)
             flash(f"Question {question.code} saved.", "success")
             return redirect_after_post(
                 url_for(".questionnaire", slug=slug) + f"#item-{question.id}"
@@ -406,13 +406,16 @@ def edit_item(slug: str, item_id: int) -> ResponseReturnValue:
     )
 
 
-def _item_row(survey: Survey, question: Item) -> ResponseReturnValue:
+def _item_row(
+    survey: Survey, question: Item, *, saved: bool = False
+) -> ResponseReturnValue:
     """One question's row for htmx, or the whole questionnaire."""
     return render_page_or_partial(
         "surveys/questionnaire.html",
         "surveys/_item_row.html",
         survey=survey,
         question=question,
+        saved=saved,
         can_run=can_run(user(), survey),
         locked=services.is_locked(survey),
         problem="",
@@ -679,7 +682,7 @@ def wave(slug: str, number: int) -> ResponseReturnValue:
 @bp.get("/<slug>/waves/<int:number>/rates")
 @login_required
 def rates(slug: str, number: int) -> ResponseReturnValue:
-    """The response-rate table alone (htmx polls it during fieldwork)."""
+    """The response-rate table alone (htmx refreshes it when asked)."""
     wave_ = load_wave(slug, number, respondents=True)
     by = request.args.get("by", "organisation")
     if by not in fieldwork.BREAKDOWNS:

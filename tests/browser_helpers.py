@@ -36,3 +36,21 @@ def sign_in_with_keyboard(page, email: str) -> None:
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Your partnerships")).to_be_visible()
+
+
+def assert_reflows(tab, width: int = 320) -> None:
+    """The page needs no sideways scrolling at ``width`` CSS pixels (WCAG 1.4.10).
+
+    On failure, name the elements that stick out, outside any scrolling region.
+    """
+    page_width = tab.evaluate("document.documentElement.scrollWidth")
+    wide = tab.evaluate(
+        """(width) => [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > width
+            && !el.closest('.portal-table-scroll'))
+          .slice(0, 8)
+          .map((el) => `${el.tagName.toLowerCase()}.${el.className}#${el.id}`
+            + ` ${Math.round(el.getBoundingClientRect().right)}px`)""",
+        width,
+    )
+    assert page_width <= width, f"the page is {page_width} pixels wide: {wide}"

@@ -69,6 +69,11 @@ def login_through_form(
     assert response.status_code == 303, response.text
 
 
+def prefixed(prefix: str, fields: dict[str, str]) -> dict[str, str]:
+    """A form's data under its WTForms prefix (inline edit rows keep ids unique so)."""
+    return {f"{prefix}-{name}": value for name, value in fields.items()}
+
+
 def csrf_token_from(html: str) -> str:
     """The CSRF token embedded in a page."""
     match = re.search(

@@ -95,6 +95,17 @@ def logout() -> ResponseReturnValue:
     return redirect_after_post(url_for("auth.login"))
 
 
+@bp.post("/session")
+@login_required
+def stay_signed_in() -> ResponseReturnValue:
+    """Keep an idle session alive: the time-out warning's "Stay signed in" button.
+
+    Any signed-in request resets the idle clock (``portal.security``); this one does
+    nothing else.
+    """
+    return "", 204
+
+
 @bp.route("/forgot", methods=["GET", "POST"])
 def forgot() -> ResponseReturnValue:
     """Ask for a reset link; the answer is the same whether or not the address is known."""

@@ -496,8 +496,11 @@ def organisation_row(organisation_id: int) -> ResponseReturnValue:
 def edit_organisation(organisation_id: int) -> ResponseReturnValue:
     """Edit an organisation in place (htmx) or on its own page."""
     item = load_organisation(organisation_id, edit=True)
+    # The prefix keeps ids unique when several rows are edited in place at once.
     form = OrganisationForm(
-        obj=item, data={"sector": item.sector.value, "version": item.version}
+        obj=item,
+        data={"sector": item.sector.value, "version": item.version},
+        prefix=f"organisation{item.id}",
     )
     context: dict[str, Any] = {"organisation": item, "form": form}
     if form.validate_on_submit():
@@ -641,10 +644,12 @@ def person_row(person_id: int) -> ResponseReturnValue:
 def edit_person(person_id: int) -> ResponseReturnValue:
     """Edit a person in place (htmx) or on their own page."""
     item = load_person(person_id, edit=True)
+    # The prefix keeps ids unique when several rows are edited in place at once.
     form = PersonForm(
         obj=item,
         organisations=_person_org_choices(),
         data={"organisation": str(item.organisation_id), "version": item.version},
+        prefix=f"person{item.id}",
     )
     context: dict[str, Any] = {"person": item, "form": form}
     if form.validate_on_submit():

@@ -4,11 +4,17 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from werkzeug.serving import make_server
 
+from portal.extensions import db
+from surveys import fieldwork
+from surveys import services
 from tests.browser_helpers import AXE
+from tests.helpers import TODAY
+from tests.helpers import build_survey
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -101,3 +107,19 @@ def new_browser(browser, live_server):
     yield _open
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def open_wave(world):
+    """Wave 1 of X's survey, in fieldwork, with Xena sampled and invited."""
+    survey = build_survey(world["x"])
+    db.session.flush()
+    wave = services.add_wave(
+        survey, opens_on=TODAY - timedelta(days=1), closes_on=TODAY + timedelta(days=14)
+    )
+    db.session.flush()
+    fieldwork.add_person(wave, world["x_person"])
+    fieldwork.queue_invitations(wave, TODAY)
+    db.session.commit()
+    fieldwork.send_due()
+    return wave

@@ -139,6 +139,7 @@ def _matrix(w):
             f"/partnerships/{x}/archive",
             {**archive_x, "x_coordinator": 403},
         ),
+        "auth.stay_signed_in": ("POST", "/auth/session", dict.fromkeys(ROLES[1:], 204)),
         "auth.logout": ("POST", "/auth/logout", dict.fromkeys(ROLES[1:], 303)),
     }
     # Results before the survey's own changes, which delete the matrix item.

@@ -151,11 +151,33 @@ def test_disabled_account_loses_its_session(client, make_user):
     assert client.get("/").status_code == 302
 
 
+def _idle_for(client, minutes: int) -> None:
+    """Move the session's last request ``minutes`` into the past."""
+    with client.session_transaction() as session:
+        session["last_seen"] -= minutes * 60
+
+
 def test_idle_session_expires(client, make_user):
     make_user("idle@example.org")
     login(client, "idle@example.org")
-    with client.session_transaction() as session:
-        session["last_seen"] -= 31 * 60
+    _idle_for(client, 31)
+    assert client.get("/").status_code == 302
+
+
+def test_staying_signed_in_restarts_the_idle_clock(client, make_user):
+    make_user("idle@example.org")
+    login(client, "idle@example.org")
+    _idle_for(client, 29)
+    assert client.post("/auth/session").status_code == 204
+    _idle_for(client, 29)
+    assert client.get("/").status_code == 200
+
+
+def test_staying_signed_in_is_too_late_after_the_time_out(client, make_user):
+    make_user("idle@example.org")
+    login(client, "idle@example.org")
+    _idle_for(client, 31)
+    assert client.post("/auth/session").status_code == 302
     assert client.get("/").status_code == 302
 
 

@@ -11,6 +11,7 @@ from portal.models import Membership
 from portal.models import Organisation
 from portal.models import Person
 from tests.helpers import login
+from tests.helpers import prefixed
 
 GOOD_CSV = (
     "name,email,job_title,organisation,partnership,role\n"
@@ -62,7 +63,10 @@ def test_inline_edit_organisation_htmx(coordinator, world):
     assert f'id="organisation-{org.id}"' in form.text
     saved = coordinator.post(
         f"/organisations/{org.id}/edit",
-        data={"name": "X Partner Trust", "sector": "third", "version": "1"},
+        data=prefixed(
+            f"organisation{org.id}",
+            {"name": "X Partner Trust", "sector": "third", "version": "1"},
+        ),
         headers={"HX-Request": "true"},
     )
     assert saved.status_code == 200
@@ -80,7 +84,10 @@ def test_edit_organisation_plain_form_redirects(coordinator, world):
     assert "<html" in page.text
     response = coordinator.post(
         f"/organisations/{org.id}/edit",
-        data={"name": "Renamed", "sector": "public", "version": "1"},
+        data=prefixed(
+            f"organisation{org.id}",
+            {"name": "Renamed", "sector": "public", "version": "1"},
+        ),
     )
     assert response.status_code == 303
     assert response.headers["Location"] == f"/organisations/{org.id}"
@@ -102,7 +109,7 @@ def test_edit_organisation_invalid_is_422_in_both_shapes(
     for headers in ({}, {"HX-Request": "true"}):
         response = coordinator.post(
             f"/organisations/{org.id}/edit",
-            data={**data, "version": "1"},
+            data=prefixed(f"organisation{org.id}", {**data, "version": "1"}),
             headers=headers,
         )
         assert response.status_code == 422
@@ -116,12 +123,18 @@ def test_second_editor_gets_conflict_and_keeps_first_change(coordinator, world):
     org = world["x_partner"]
     first = coordinator.post(
         f"/organisations/{org.id}/edit",
-        data={"name": "First", "sector": "third", "version": "1"},
+        data=prefixed(
+            f"organisation{org.id}",
+            {"name": "First", "sector": "third", "version": "1"},
+        ),
     )
     assert first.status_code == 303
     second = coordinator.post(
         f"/organisations/{org.id}/edit",
-        data={"name": "Second", "sector": "third", "version": "1"},
+        data=prefixed(
+            f"organisation{org.id}",
+            {"name": "Second", "sector": "third", "version": "1"},
+        ),
         headers={"HX-Request": "true"},
     )
     assert second.status_code == 409
@@ -150,12 +163,17 @@ def test_edit_person_inline_and_duplicate_email(coordinator, world):
         "version": "1",
     }
     ok = coordinator.post(
-        f"/people/{person.id}/edit", data=data, headers={"HX-Request": "true"}
+        f"/people/{person.id}/edit",
+        data=prefixed(f"person{person.id}", data),
+        headers={"HX-Request": "true"},
     )
     assert ok.status_code == 200 and "Xena Smith" in ok.text
     dup = coordinator.post(
         f"/people/{person.id}/edit",
-        data={**data, "email": "COORD-X@example.org", "version": "2"},
+        data=prefixed(
+            f"person{person.id}",
+            {**data, "email": "COORD-X@example.org", "version": "2"},
+        ),
     )
     assert dup.status_code == 422 and "already exists" in dup.text
 
@@ -166,13 +184,16 @@ def test_cannot_move_person_to_organisation_outside_own_partnerships(
     person = world["x_person"]
     response = coordinator.post(
         f"/people/{person.id}/edit",
-        data={
-            "name": "Xena",
-            "email": "xena@example.org",
-            "job_title": "",
-            "organisation": str(world["y_lead"].id),
-            "version": "1",
-        },
+        data=prefixed(
+            f"person{person.id}",
+            {
+                "name": "Xena",
+                "email": "xena@example.org",
+                "job_title": "",
+                "organisation": str(world["y_lead"].id),
+                "version": "1",
+            },
+        ),
     )
     assert response.status_code == 422
     assert db.session.get(Person, person.id).organisation_id == world["x_partner"].id

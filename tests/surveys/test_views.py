@@ -29,6 +29,7 @@ from surveys.models import Wave
 from surveys.models import WaveOverride
 from tests.helpers import TODAY
 from tests.helpers import login
+from tests.helpers import prefixed
 
 BASE = "/surveys/x-survey"
 WAVE = f"{BASE}/waves/1"
@@ -73,7 +74,7 @@ def _answer_wave_1(survey_world) -> None:
 
 def _edit(item: Item, **fields: str) -> dict[str, str]:
     """An item's edit form; its fields carry the item's prefix (unique ids per row)."""
-    return {f"item{item.id}-{name}": value for name, value in fields.items()}
+    return prefixed(f"item{item.id}", fields)
 
 
 def _date(day: int | str, month: int | str, year: int | str) -> list[str]:
@@ -917,7 +918,8 @@ def test_response_rates_page_and_fragment(coordinator, fieldwork_underway):
     fragment = coordinator.get(f"{WAVE}/rates", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert fragment.text.lstrip().startswith('<div id="rates"')
-    assert 'hx-trigger="every 30s"' in fragment.text
+    assert "every" not in fragment.text  # no polling: figures move only on request
+    assert "Refresh the figures" in fragment.text
     rows = dict(
         re.findall(
             r'<th scope="row" class="govuk-table__header">([^<]+)</th>.*?([\d.]+%|\u2013)</td>',
@@ -942,12 +944,12 @@ def test_response_rates_page_and_fragment(coordinator, fieldwork_underway):
     assert "33.3%" in survey_page
 
 
-def test_closed_wave_rates_stop_polling(coordinator, fieldwork_underway):
+def test_closed_wave_rates_offer_no_refresh(coordinator, fieldwork_underway):
     wave = fieldwork_underway["wave"]
     wave.override = WaveOverride.CLOSED
     db.session.commit()
     fragment = coordinator.get(f"{WAVE}/rates", headers={"HX-Request": "true"}).text
-    assert "hx-trigger" not in fragment.split(">", 1)[0]
+    assert "Refresh the figures" not in fragment
 
 
 # Import and export ----------------------------------------------------------------------
