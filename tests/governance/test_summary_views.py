@@ -1,10 +1,13 @@
 """Summary pages: reading, links to sources, drafting, editing, publishing, the PDF,
 comparing, and who may do which (``summary_matrix`` joins the access matrix)."""
 
+import gzip
 import io
 import re
 from datetime import date
 
+import brotli
+import pytest
 from pypdf import PdfReader
 
 from governance import meetings
@@ -295,6 +298,23 @@ def test_a_coordinator_discards_a_draft(client, summary_world, draft):
 
 
 # The PDF ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_the_page_is_compressed_and_the_pdf_is_not(
+    client, summary_world, draft, encoding
+):
+    _published(draft, summary_world)
+    login(client, "board-x@example.org")
+    headers = {"Accept-Encoding": encoding}
+    page = client.get(_url(draft), headers=headers)
+    assert page.headers["Content-Encoding"] == encoding
+    html = (brotli.decompress if encoding == "br" else gzip.decompress)(page.data)
+    assert HEADLINE in html.decode()
+    # A PDF is compressed already: a second pass would only cost time.
+    pdf = client.get(_url(draft, ".pdf"), headers=headers)
+    assert "Content-Encoding" not in pdf.headers
+    assert _pdf_text(pdf)
 
 
 def test_the_pdf_has_the_same_content_as_selectable_text(
