@@ -3,15 +3,20 @@
 import subprocess
 import sys
 
+import pytest
+
 #: Imported where a report, chart or PDF is made, never to build the app.
 ANALYSIS_LIBRARIES = ("pandas", "numpy", "matplotlib", "scipy")
+#: Imported when a ``flask db`` command runs.
+MIGRATION_TOOLS = ("flask_migrate", "alembic")
 
 
-def test_creating_the_app_imports_no_analysis_library():
+@pytest.mark.parametrize("modules", [ANALYSIS_LIBRARIES, MIGRATION_TOOLS])
+def test_creating_the_app_imports_neither_analysis_nor_migration_tools(modules):
     code = (
         "import sys; from portal import create_app; "
         "create_app({'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://'}); "
-        f"loaded = [m for m in {ANALYSIS_LIBRARIES!r} if m in sys.modules]; "
+        f"loaded = [m for m in {modules!r} if m in sys.modules]; "
         "print(*loaded); sys.exit(1 if loaded else 0)"
     )
     # A fresh interpreter, because this one has imported them for other tests.
