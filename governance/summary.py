@@ -52,6 +52,7 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy import event
 from sqlalchemy import inspect
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -188,6 +189,10 @@ class BoardSummary(Base):
     text: Mapped[str | None] = mapped_column(Text)
     text_basis: Mapped[str] = mapped_column(String(64), default="", server_default="")
     figures: Mapped[str | None] = mapped_column(Text)
+    #: The PDF as published, so a download does not rebuild it (0.3-0.5 s); None for
+    #: a draft, and for a summary published before it was kept, until first asked
+    #: for. Deferred: lists of summaries never need it.
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
@@ -1186,6 +1191,20 @@ def discard(summary: BoardSummary, *, opened_version: int) -> None:
     _refuse_if_published(summary)
     db.session.delete(summary)
     _flush()
+
+
+def store_pdf(summary: BoardSummary, content: bytes) -> None:
+    """Keep a published summary's PDF, unless one is kept already.
+
+    A statement of its own rather than a change to the object: a published summary
+    refuses changes, and its PDF, written once, is the one thing filled in later.
+    Two first downloads at once both write the same frozen content; neither fails.
+    """
+    db.session.execute(
+        update(BoardSummary)
+        .where(BoardSummary.id == summary.id, BoardSummary.pdf.is_(None))
+        .values(pdf=content)
+    )
 
 
 def publish(

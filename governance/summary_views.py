@@ -385,12 +385,31 @@ def summary(slug: str, summary_id: int) -> ResponseReturnValue:
 @bp.get("/partnerships/<slug>/summaries/<int:summary_id>.pdf")
 @login_required
 def pdf(slug: str, summary_id: int) -> ResponseReturnValue:
-    """The same summary as a PDF with selectable text."""
+    """The same summary as a PDF with selectable text; a published one as kept."""
+    partnership = load(slug)
+    found = _summary(partnership, summary_id)
+    if not found.is_published:
+        content = _pdf_content(found)
+    elif found.pdf is not None:
+        content = found.pdf
+    else:
+        # Published before PDFs were kept: build it once, then serve it as kept.
+        content = _pdf_content(found)
+        summaries.store_pdf(found, content)
+        db.session.commit()
+    response = make_response(content)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{partnership.slug}-summary-{found.id}.pdf"'
+    )
+    return response
+
+
+def _pdf_content(found: BoardSummary) -> bytes:
+    """Build ``found`` as a PDF: a draft as it stands, a published one as frozen."""
     # Imported here: fpdf2 costs about 50 MB that only a PDF request should pay.
     from governance import summary_pdf
 
-    partnership = load(slug)
-    found = _summary(partnership, summary_id)
     figures = summaries.live_figures(found, min_base=min_base())
     if found.is_published:
         images = {c.key: (c.title, c.description, c.png) for c in found.charts}
@@ -399,7 +418,7 @@ def pdf(slug: str, summary_id: int) -> ResponseReturnValue:
             c.key: (c.title, c.description, c.png())
             for c in summaries.build_charts(figures, f"summary-{found.id}")
         }
-    content = summary_pdf.render(
+    return summary_pdf.render(
         found,
         figures,
         summaries.current_text(found, figures),
@@ -408,14 +427,10 @@ def pdf(slug: str, summary_id: int) -> ResponseReturnValue:
             external_url(source["endpoint"], **source["args"])
             + (f"#{source['anchor']}" if source.get("anchor") else "")
         ),
-        page_url=external_url("summaries.summary", slug=slug, summary_id=found.id),
+        page_url=external_url(
+            "summaries.summary", slug=found.partnership.slug, summary_id=found.id
+        ),
     )
-    response = make_response(content)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{partnership.slug}-summary-{found.id}.pdf"'
-    )
-    return response
 
 
 @bp.route(
@@ -489,6 +504,8 @@ def publish(slug: str, summary_id: int) -> ResponseReturnValue:
             by=user(),
             min_base=min_base(),
         )
+        # Built now, from the frozen figures, so no download has to build it.
+        summaries.store_pdf(found, _pdf_content(found))
         sent = summaries.notify_board(
             found, external_url("summaries.summary", slug=slug, summary_id=found.id)
         )

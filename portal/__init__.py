@@ -16,10 +16,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import PLACEHOLDER_SECRET_KEY
 from portal.config import Config
+from portal.extensions import compress
 from portal.extensions import csrf
 from portal.extensions import db
 from portal.extensions import login_manager
-from portal.extensions import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,8 +62,8 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         )
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    compress.init_app(app)
     login_manager.init_app(app)
 
     from governance import cli as governance_cli

@@ -51,3 +51,18 @@ class Config:
     #: Bad survey links allowed from one address per window before a 429.
     SURVEY_LINK_MAX_FAILURES = 20
     SURVEY_LINK_WINDOW_MINUTES = 10
+
+    #: Text is compressed (Flask-Compress); PDF, XLSX and PNG downloads are left out
+    #: because they are compressed already and a second pass only costs CPU.
+    COMPRESS_MIMETYPES: ClassVar[list[str]] = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "text/csv",
+        "text/calendar",
+        "text/plain",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+    ]
+    COMPRESS_ALGORITHM: ClassVar[list[str]] = ["br", "gzip"]

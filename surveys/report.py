@@ -13,10 +13,10 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeAlias
 
-import pandas as pd
 from sqlalchemy import Select
 from sqlalchemy import SQLColumnExpression
 from sqlalchemy import and_
@@ -48,6 +48,10 @@ from surveys.models import Response
 from surveys.models import Survey
 from surveys.models import Wave
 from surveys.services import wording_changes
+
+# pandas is imported where a frame is made: building the app must not pay for it.
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Breakdowns a report can have; ``surveys report --by`` offers the first three.
 BREAKDOWNS = ("partnership", "sector", "role", "scope")
@@ -201,6 +205,8 @@ def _group_names(survey: Survey, by: str | None, keys: set[Any]) -> dict[Any, st
 
 
 def _empty_counts() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "item_code": pd.Series([], dtype="str"),
@@ -221,6 +227,8 @@ def count_frame(
     breakdown. Blanks (``answer`` = ``""``) are the wave's responses in the group
     that stored no answer to the item.
     """
+    import pandas as pd
+
     _check_breakdown(by)
     items = likert_items(survey)
     if not items or not waves:

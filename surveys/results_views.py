@@ -23,9 +23,9 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from typing import TYPE_CHECKING
 from typing import Any
 
-import pandas as pd
 from flask import Blueprint
 from flask import Response
 from flask import abort
@@ -63,6 +63,10 @@ from surveys.report import likert_items
 from surveys.report import report_rows
 from surveys.report import rows_csv
 from surveys.report import wording_warnings
+
+# pandas is imported where a frame is made: building the app must not pay for it.
+if TYPE_CHECKING:
+    import pandas as pd
 
 bp = Blueprint("results", __name__, url_prefix="/surveys/<slug>/results")
 
@@ -267,6 +271,8 @@ def inline_svg(data: charts.ChartData) -> Markup:
 
 
 def _int(value: Any) -> int | None:
+    import pandas as pd
+
     return None if pd.isna(value) else int(value)
 
 

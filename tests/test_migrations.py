@@ -9,6 +9,7 @@ from flask_migrate import downgrade
 from flask_migrate import upgrade
 
 from portal import ROOT
+from portal.cli import init_migrations
 from portal.extensions import db
 from tests.helpers import build_schema
 
@@ -19,8 +20,18 @@ def test_single_head():
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
 
 
+def test_flask_db_runs_flask_migrates_commands(app):
+    runner = app.test_cli_runner()
+    listing = runner.invoke(args=["db", "--help"])
+    assert "upgrade" in listing.output and "--directory" in listing.output
+    # Alembic prints to the stdout it found at import, not to the runner's.
+    heads = runner.invoke(args=["db", "heads"])
+    assert heads.exit_code == 0, heads.output
+
+
 @pytest.mark.committing
 def test_upgrade_from_empty_matches_models_and_downgrades(app):
+    init_migrations(app)
     db.session.remove()
     db.drop_all()
     try:

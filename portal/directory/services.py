@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 
-from email_validator import EmailNotValidError
-from email_validator import validate_email
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -323,6 +321,11 @@ def check_people_csv(
 
     ``allowed_partnership_ids`` limits the partnerships rows may name (``None``: any).
     """
+    # Imported here: its address patterns take about 60 ms to compile, which every
+    # CLI call and worker start would otherwise pay for an import few of them run.
+    from email_validator import EmailNotValidError
+    from email_validator import validate_email
+
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
     header = [name.strip() for name in reader.fieldnames or []]
     if tuple(header) != PEOPLE_COLUMNS:

@@ -35,9 +35,13 @@ from dataclasses import dataclass
 from dataclasses import field
 from functools import cached_property
 from itertools import pairwise
+from typing import TYPE_CHECKING
 from typing import Any
 
-import pandas as pd
+# pandas is imported where a frame is made: building the app must not pay for it.
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 #: Columns of the counts frame ``analyse`` reads.
 COUNT_COLUMNS = ("item_code", "wave", "group", "answer", "n")
@@ -425,6 +429,8 @@ def _row(
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     for column in COUNT_RESULT_COLUMNS:
         frame[column] = frame[column].astype("Int64")

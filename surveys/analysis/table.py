@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from fractions import Fraction
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeAlias
 
-import pandas as pd
-
 from surveys.analysis.stats import ALL
+
+# pandas is imported where a frame is made: building the app must not pay for it.
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The report's columns, in order (a contract: see DESIGN.md).
 REPORT_COLUMNS = (
@@ -79,6 +82,8 @@ def change_pp(
 
 
 def _int(value: Any) -> int | None:
+    import pandas as pd
+
     return None if pd.isna(value) else int(value)
 
 
@@ -89,6 +94,8 @@ def report_table(
     breakdown: str = ALL,
 ) -> list[ReportRow]:
     """The report rows (``REPORT_COLUMNS``) of an ``analyse`` result, rounded."""
+    import pandas as pd
+
     rows: list[ReportRow] = []
     for record in result.to_dict("records"):
         code = str(record["item_code"])

@@ -1,15 +1,19 @@
 """Summary pages: reading, links to sources, drafting, editing, publishing, the PDF,
 comparing, and who may do which (``summary_matrix`` joins the access matrix)."""
 
+import gzip
 import io
 import re
 from datetime import date
 
+import brotli
+import pytest
 from pypdf import PdfReader
 
 from governance import meetings
 from governance import plans
 from governance import summary as summaries
+from governance import summary_pdf
 from governance.models import ActionStatus
 from governance.summary import BoardSummary
 from governance.summary import SummaryStatus
@@ -295,6 +299,60 @@ def test_a_coordinator_discards_a_draft(client, summary_world, draft):
 
 
 # The PDF ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_the_page_is_compressed_and_the_pdf_is_not(
+    client, summary_world, draft, encoding
+):
+    _published(draft, summary_world)
+    login(client, "board-x@example.org")
+    headers = {"Accept-Encoding": encoding}
+    page = client.get(_url(draft), headers=headers)
+    assert page.headers["Content-Encoding"] == encoding
+    html = (brotli.decompress if encoding == "br" else gzip.decompress)(page.data)
+    assert HEADLINE in html.decode()
+    # A PDF is compressed already: a second pass would only cost time.
+    pdf = client.get(_url(draft, ".pdf"), headers=headers)
+    assert "Content-Encoding" not in pdf.headers
+    assert _pdf_text(pdf)
+
+
+def _refuse_to_build(*_, **__):
+    raise AssertionError("the PDF was built again")
+
+
+def test_a_published_summary_is_downloaded_as_built_when_it_was_published(
+    client, summary_world, draft, monkeypatch
+):
+    login(client, "coord-x@example.org")
+    published = client.post(
+        _url(draft, "/publish"),
+        data={"version": str(draft.version), "meeting": str(summary_world["april"].id)},
+    )
+    assert published.status_code == 303, published.text
+    db.session.expire_all()
+    assert draft.pdf is not None
+    monkeypatch.setattr(summary_pdf, "render", _refuse_to_build)
+    response = client.get(_url(draft, ".pdf"))
+    assert response.status_code == 200
+    assert response.data == draft.pdf
+    assert HEADLINE in re.sub(r"\s+", " ", _pdf_text(response))
+
+
+def test_a_summary_published_without_a_pdf_gets_one_on_first_download(
+    client, summary_world, draft, monkeypatch
+):
+    # As one published before PDFs were kept.
+    _published(draft, summary_world)
+    assert draft.pdf is None
+    login(client, "board-x@example.org")
+    first = client.get(_url(draft, ".pdf"))
+    assert HEADLINE in re.sub(r"\s+", " ", _pdf_text(first))
+    db.session.expire_all()
+    assert draft.pdf == first.data
+    monkeypatch.setattr(summary_pdf, "render", _refuse_to_build)
+    assert client.get(_url(draft, ".pdf")).data == first.data
 
 
 def test_the_pdf_has_the_same_content_as_selectable_text(

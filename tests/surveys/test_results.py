@@ -447,6 +447,17 @@ def test_report_csv_is_the_design_report(board, results_world):
     assert response.text == report.report_csv(results_world["survey"], [1, 3])
 
 
+def test_the_xlsx_report_is_sent_uncompressed(board, results_world):
+    add_published_answers(results_world)
+    response = board.get(
+        f"{BASE}/report.xlsx?waves=1&waves=3", headers={"Accept-Encoding": "br, gzip"}
+    )
+    assert response.headers["Content-Type"] == XLSX
+    # An XLSX file is a zip archive already.
+    assert "Content-Encoding" not in response.headers
+    assert load_workbook(io.BytesIO(response.data))["Report"]
+
+
 def test_report_csv_of_a_section_has_its_items_only(board, results_world):
     add_published_answers(results_world)
     text = board.get(f"{BASE}/report.csv?section={results_world['delivery'].id}").text
