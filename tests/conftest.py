@@ -47,6 +47,7 @@ from portal.models import Partnership
 from portal.models import Person
 from portal.models import Sector
 from portal.models import User
+from tests.access_matrices import add_matrix_programme
 from tests.helpers import LAUNCH
 from tests.helpers import PASSWORD
 from tests.helpers import build_schema
@@ -458,3 +459,10 @@ def make_action(plan):
         return action
 
     return _make
+
+
+@pytest.fixture
+def programme_world(world):
+    """``world`` with X in programme prog-x, a survey and a strategy on X: an object
+    for every endpoint of ``tests/access_matrices.full_matrix``."""
+    return add_matrix_programme(world)

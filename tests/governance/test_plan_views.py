@@ -37,6 +37,7 @@ from surveys import services as survey_services
 from surveys.models import ItemType
 from surveys.models import Survey
 from surveys.models import SurveyMode
+from tests.access_matrices import EMAILS
 from tests.access_matrices import ROLES
 from tests.access_matrices import add_matrix_plan
 from tests.access_matrices import plans_matrix
@@ -88,20 +89,11 @@ def matrix_plan(world):
     return add_matrix_plan(world)
 
 
-_EMAILS = {
-    "x_contact": "contact-x@example.org",
-    "x_board": "board-x@example.org",
-    "x_coordinator": COORD,
-    "y_coordinator": "coord-y@example.org",
-    "admin": "admin@example.org",
-}
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_plans_matrix(client, matrix_plan, role):
     """The same cells as in tests/portal/test_access.py, run here on their own."""
     if role != "anonymous":
-        login(client, _EMAILS[role])
+        login(client, EMAILS[role])
     failures = []
     for endpoint, (method, url, expected) in plans_matrix(matrix_plan).items():
         want = 302 if role == "anonymous" and role not in expected else expected[role]
