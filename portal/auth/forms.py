@@ -67,12 +67,12 @@ class SetPasswordForm(FlaskForm):  # type: ignore[misc]
     )
     submit = SubmitField("Save password", widget=GovSubmitInput())
 
-    def __init__(self, *args: Any, email: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, context: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._email = email
+        self._context = context
 
     def validate_password(self, field: PasswordField) -> None:
         """Apply the password policy."""
-        problem = password_problem(field.data or "", email=self._email)
+        problem = password_problem(field.data or "", context=self._context)
         if problem:
             raise ValidationError(problem)

@@ -1,8 +1,12 @@
 """Passwords, sign-in throttling and single-use emailed links."""
 
 import hashlib
+import re
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
@@ -11,6 +15,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import InstrumentedAttribute
+from zxcvbn import zxcvbn
 
 from portal.errors import PortalError
 from portal.extensions import db
@@ -26,18 +31,19 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
-#: The commonest choices and the portal's own context words; no composition rules.
-_WEAK_WORDS = (
-    "password",
-    "partnership",
-    "qwerty",
-    "letmein",
-    "welcome",
-    "123456",
-    "portal",
-    "iloveyou",
-    "abc123",
-)
+#: zxcvbn's estimate of the guesses needed, as a power of ten. 10^9 refuses
+#: ``Summer2026!!`` (10^8.4) and keeps three random words such as ``CoffeeTrainFish``.
+MIN_GUESSES_LOG10 = 9
+#: Always context for zxcvbn, whoever the user is: the words of the portal itself.
+_PORTAL_WORDS = ("partnership", "portal", "survey", "governance")
+_BREACHED_FILE = Path(__file__).parent / "data" / "breached-passwords.txt"
+
+
+@cache
+def _breached() -> frozenset[str]:
+    """The breached passwords shipped with the package, case-folded."""
+    text = _BREACHED_FILE.read_text(encoding="utf-8")
+    return frozenset(line.casefold() for line in text.splitlines() if line)
 
 
 class ThrottledError(PortalError):
@@ -62,22 +68,50 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def password_problem(password: str, *, email: str = "") -> str | None:
-    """Why ``password`` is too weak, or ``None`` when it is acceptable."""
+def password_context(account: User) -> list[str]:
+    """Words about ``account`` a guesser would try: its name, email address, and the
+    names of its organisation and that organisation's partnerships."""
+    context = [account.name, account.email]
+    if account.person is not None:
+        organisation = account.person.organisation
+        context.append(organisation.name)
+        context += [p.partnership.name for p in organisation.participations]
+    return context
+
+
+def _variants(context: Sequence[str]) -> list[str]:
+    """Each phrase whole, run together, and word by word, for zxcvbn's dictionary."""
+    found: list[str] = list(_PORTAL_WORDS)
+    for phrase in context:
+        words = [w for w in re.split(r"[^\w]+", phrase.casefold()) if len(w) >= 3]
+        found += [phrase.casefold(), "".join(words), *words]
+    return [word for word in found if word]
+
+
+def password_problem(password: str, *, context: Sequence[str] = ()) -> str | None:
+    """Why ``password`` is too weak, or ``None`` when it is acceptable.
+
+    ``context`` holds what a guesser knows of the user (see ``password_context``).
+    No composition rules: length, the breached list and zxcvbn's estimate decide.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
-    lowered = password.lower()
-    local_part = email.split("@", 1)[0].lower()
-    if any(word in lowered for word in _WEAK_WORDS) or (
-        len(local_part) >= 4 and local_part in lowered
-    ):
+    if password.casefold() in _breached():
         return (
-            "Password is too easy to guess: avoid common words and your email address"
+            "Password is too easy to guess: it is on a list of passwords "
+            "stolen in data breaches"
         )
-    if len(set(password)) < 4:
-        return "Password is too easy to guess: use more different characters"
+    estimate = zxcvbn(
+        password, user_inputs=_variants(context), max_length=MAX_PASSWORD_LENGTH
+    )
+    if estimate["guesses_log10"] < MIN_GUESSES_LOG10:
+        return (
+            "Password is too easy to guess: avoid common words, dates, keyboard "
+            "patterns, your name, email address and organisation. "
+            "Three or four random words work well"
+        )
     return None
 
 

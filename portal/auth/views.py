@@ -128,7 +128,7 @@ def _set_password(raw: str, purpose: TokenPurpose) -> ResponseReturnValue:
         token = services.find_token(raw, purpose)
     except services.InvalidLinkError as error:
         return render_template("auth/link_invalid.html", message=error.message), 400
-    form = SetPasswordForm(email=token.user.email)
+    form = SetPasswordForm(context=services.password_context(token.user))
     if form.validate_on_submit():
         services.redeem_token(raw, purpose, form.password.data)
         db.session.commit()

@@ -252,15 +252,18 @@ def test_reset_link_uses_configured_base_url_not_host_header(client, make_user):
     assert "evil.example" not in outbox()[0].body
 
 
-def test_weak_new_password_refused_with_message(client, make_user):
-    make_user("w@example.org")
-    client.post("/auth/forgot", data={"email": "w@example.org"})
-    link = _reset_link("w@example.org")
-    response = client.post(
-        link, data={"password": "password123", "confirm": "password123"}
-    )
+@pytest.mark.parametrize("password", ["password123", "X Lead Org 2026"])
+def test_weak_new_password_refused_with_message_t06(client, world, password):
+    """The set-password page gives zxcvbn the account's organisation as context."""
+    client.post("/auth/forgot", data={"email": "coord-x@example.org"})
+    link = _reset_link("coord-x@example.org")
+    response = client.post(link, data={"password": password, "confirm": password})
     assert response.status_code == 422
     assert "too easy to guess" in response.text
+
+
+#: What a guesser knows of the coordinator in ``test_password_policy_t06``.
+_CONTEXT = ["Chris Coord", "coord-x@example.org", "Bramblewood Trust", "Partnership X"]
 
 
 @pytest.mark.parametrize(
@@ -270,16 +273,30 @@ def test_weak_new_password_refused_with_message(client, make_user):
         ("password123", False),
         ("partnership2026", False),
         ("aaaaaaaaaaaa", False),
+        # Issue 21: a season and year, a l33t classic, a keyboard walk...
+        ("Summer2026!!", False),
+        ("P@ssw0rd2026", False),
+        ("1qaz2wsx3edc", False),
+        # ...and the user's own organisation, name or address with a flourish.
+        ("Bramblewood Trust", False),
+        ("BramblewoodTrust1", False),
+        ("ChrisCoord2026", False),
+        ("coord-x@example.org", False),
+        # On the shipped breached list (case-folded), though long enough.
+        ("QWERTYUIOP", False),
+        ("CoffeeTrainFish", True),
         ("w@example-ish but long", True),
         ("x" * 3 + "correct horse battery", True),
-        ("🙂🙃😀😎🙂🙃😀😎🙂🙃", True),
+        ("🙂🙃😀😎🐍🦊🌵🚲🎻🍋", True),
         (" leading and trailing ", True),
-        ("a" * 100 + "bcdef", True),
+        ("the quiet heron waits by the old mill pond, every single morning", True),
+        ("walnut " * 4 + "lantern orbit meadow copper velvet thistle " * 2, True),
         ("z" * 257, False),
     ],
 )
-def test_password_policy(password, ok):
-    assert (password_problem(password, email="someone@example.org") is None) is ok
+def test_password_policy_t06(password, ok):
+    """Length, the breached list and zxcvbn with the user's own words as context."""
+    assert (password_problem(password, context=_CONTEXT) is None) is ok
 
 
 def test_exact_password_only(client, make_user):
