@@ -26,6 +26,7 @@ class Config:
     MAIL_SENDER = "Partnership Portal <portal@localhost>"
     #: Where messages go when no MAIL_SERVER is set (relative to the instance folder).
     MAIL_OUTBOX = "outbox"
+    #: Redis for the email queue and the rate-limit counters (memory when empty).
     REDIS_URL = ""
     #: Number of trusted reverse proxies in front of the app (for the client address).
     PROXY_HOPS = 0
@@ -48,6 +49,7 @@ class Config:
     LOGIN_WINDOW_MINUTES = 15
     RESET_TOKEN_MINUTES = 60
     INVITE_TOKEN_DAYS = 7
-    #: Bad survey links allowed from one address per window before a 429.
-    SURVEY_LINK_MAX_FAILURES = 20
-    SURVEY_LINK_WINDOW_MINUTES = 10
+    #: Bad emailed links of one kind (survey, plan update) allowed from one address per
+    #: window before a 429; each kind has its own count (portal.throttling).
+    LINK_MAX_FAILURES = 20
+    LINK_WINDOW_MINUTES = 10

@@ -47,6 +47,7 @@ from portal.models import Partnership
 from portal.models import Person
 from portal.models import Sector
 from portal.models import User
+from portal.throttling import limiter
 from tests.access_matrices import add_matrix_programme
 from tests.helpers import LAUNCH
 from tests.helpers import PASSWORD
@@ -243,6 +244,9 @@ def app(
                 finally:
                     _empty_tables()
     finally:
+        # Rate-limit counters live in the process's memory in tests; each test
+        # starts from none.
+        limiter.reset()
         _worker_app.config.clear()
         _worker_app.config.update(saved)
         for built in _built_apps:

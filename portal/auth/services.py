@@ -1,4 +1,4 @@
-"""Passwords, sign-in throttling and single-use emailed links."""
+"""Passwords, sign-in and single-use emailed links."""
 
 import hashlib
 import re
@@ -11,16 +11,13 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
-from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
-from sqlalchemy.orm import InstrumentedAttribute
 from zxcvbn import zxcvbn
 
 from portal.errors import PortalError
 from portal.extensions import db
 from portal.models import AuthToken
-from portal.models import LoginAttempt
 from portal.models import TokenPurpose
 from portal.models import User
 from portal.models import utcnow
@@ -44,12 +41,6 @@ def _breached() -> frozenset[str]:
     """The breached passwords shipped with the package, case-folded."""
     text = _BREACHED_FILE.read_text(encoding="utf-8")
     return frozenset(line.casefold() for line in text.splitlines() if line)
-
-
-class ThrottledError(PortalError):
-    """Too many failed sign-ins for this account or from this address."""
-
-    status = 429
 
 
 class InvalidLinkError(PortalError):
@@ -121,39 +112,12 @@ def set_password(account: User, password: str) -> None:
     account.session_token = new_session_token()
 
 
-def _failures_since(
-    column: InstrumentedAttribute[str], value: str, window: timedelta
-) -> int:
-    count = db.session.scalar(
-        select(func.count(LoginAttempt.id))
-        .where(column == value)
-        .where(LoginAttempt.created_at >= utcnow() - window)
-    )
-    return count or 0
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or ``None``.
 
-
-def authenticate(
-    email: str,
-    password: str,
-    *,
-    address: str,
-    max_per_account: int,
-    max_per_address: int,
-    window: timedelta,
-) -> User | None:
-    """The user for these credentials, or ``None``; records failures.
-
-    :raise ThrottledError: when the account or the address has failed too often recently,
-        even if this password is right, so guessing gains nothing.
+    Failures are counted by the view's rate limits (``portal.throttling``).
     """
     email = email.strip().lower()
-    if (
-        _failures_since(LoginAttempt.email, email, window) >= max_per_account
-        or _failures_since(LoginAttempt.address, address, window) >= max_per_address
-    ):
-        raise ThrottledError(
-            "Too many failed attempts. Wait 15 minutes, then try again."
-        )
     account: User | None = db.session.scalar(select(User).where(User.email == email))
     stored = account.password_hash if account and account.password_hash else _DUMMY_HASH
     try:
@@ -162,8 +126,6 @@ def authenticate(
     except (VerificationError, InvalidHashError):
         matched = False
     if not matched or account is None or not account.is_enabled:
-        db.session.add(LoginAttempt(email=email, address=address))
-        db.session.flush()
         return None
     if _hasher.check_needs_rehash(stored):
         account.password_hash = hash_password(password)

@@ -30,6 +30,8 @@ from portal.mail import Mail
 from portal.mail import send_after_commit
 from portal.models import TokenPurpose
 from portal.models import User
+from portal.throttling import sign_in_per_account
+from portal.throttling import sign_in_per_address
 from portal.urls import external_url
 
 
@@ -50,21 +52,15 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@sign_in_per_account
+@sign_in_per_address
 def login() -> ResponseReturnValue:
     """Sign in with email and password."""
     if current_user.is_authenticated:
         return redirect_after_post(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        config = current_app.config
-        account = services.authenticate(
-            form.email.data,
-            form.password.data,
-            address=request.remote_addr or "unknown",
-            max_per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
-            max_per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-            window=timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]),
-        )
+        account = services.authenticate(form.email.data, form.password.data)
         db.session.commit()
         if account is not None:
             # A new session: nothing from before sign-in is carried over.
