@@ -44,6 +44,9 @@ class Config:
     #: gets the upload form's own message, not the generic 413 page.
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024
 
+    #: Site administrators must sign in with an authenticator code as well as their
+    #: password. ``make run`` turns it off so the demo administrator can sign in.
+    REQUIRE_2FA_FOR_ADMINS = True
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 10
     LOGIN_MAX_FAILURES_PER_ADDRESS = 50
     LOGIN_WINDOW_MINUTES = 15

@@ -14,12 +14,16 @@ from flask import Flask
 from flask import Response
 from flask import current_app
 from flask import request
+from flask import session
 from flask_limiter import Limiter
 from flask_limiter import RateLimitExceeded
 from flask_limiter import RouteLimit
 from flask_limiter.util import get_remote_address
 
 from portal.errors import render_error
+
+#: Session key of a sign-in whose password was right and whose second factor is awaited.
+PENDING_SIGN_IN = "pending_sign_in"
 
 limiter = Limiter(key_func=get_remote_address, strategy="moving-window")
 
@@ -58,6 +62,16 @@ sign_in_per_account = limiter.limit(
 sign_in_per_address = limiter.limit(
     _per_window("LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_MINUTES"),
     scope="sign-in-address",
+    methods=["POST"],
+    deduct_when=_failed_sign_in,
+)
+
+
+#: Failed second-factor codes for the account whose password was just accepted.
+second_factor_per_account = limiter.limit(
+    _per_window("LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_WINDOW_MINUTES"),
+    key_func=lambda: str(session.get(PENDING_SIGN_IN, {}).get("account", "")),
+    scope="second-factor-account",
     methods=["POST"],
     deduct_when=_failed_sign_in,
 )

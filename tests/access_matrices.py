@@ -680,6 +680,13 @@ def full_matrix(w: dict) -> dict[str, tuple[str, str, dict[str, int]]]:
             {**dict.fromkeys(ROLES[1:], 303), "anonymous": 200},
         ),
         "auth.forgot": ("GET", "/auth/forgot", {**ok_all, "anonymous": 200}),
+        # Without a password just accepted in this browser, back to sign in.
+        "auth.second_factor": (
+            "GET",
+            "/auth/two-factor",
+            {**dict.fromkeys(ROLES[1:], 303), "anonymous": 303},
+        ),
+        "auth.setup_two_factor": ("GET", "/auth/two-factor/setup", ok_all),
         "auth.reset": (
             "GET",
             "/auth/reset/not-a-token",

@@ -1,6 +1,7 @@
-"""Passwords, sign-in and single-use emailed links."""
+"""Passwords, sign-in, two-factor codes and single-use emailed links."""
 
 import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Sequence
@@ -8,9 +9,11 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 from zxcvbn import zxcvbn
@@ -18,6 +21,7 @@ from zxcvbn import zxcvbn
 from portal.errors import PortalError
 from portal.extensions import db
 from portal.models import AuthToken
+from portal.models import RecoveryCode
 from portal.models import TokenPurpose
 from portal.models import User
 from portal.models import utcnow
@@ -41,6 +45,12 @@ def _breached() -> frozenset[str]:
     """The breached passwords shipped with the package, case-folded."""
     text = _BREACHED_FILE.read_text(encoding="utf-8")
     return frozenset(line.casefold() for line in text.splitlines() if line)
+
+
+class TwoFactorError(PortalError):
+    """A two-factor code that is wrong, stale or already used."""
+
+    status = 422
 
 
 class InvalidLinkError(PortalError):
@@ -132,6 +142,95 @@ def authenticate(email: str, password: str) -> User | None:
     account.last_login_at = utcnow()
     db.session.flush()
     return account
+
+
+#: Recovery codes given out at set-up; each works once.
+RECOVERY_CODE_COUNT = 10
+_RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+#: The name authenticator apps show beside the code.
+TOTP_ISSUER = "Partnership Portal"
+
+
+def new_totp_secret() -> str:
+    """A fresh random base32 secret (160 bits) for an authenticator app."""
+    return pyotp.random_base32(length=32)
+
+
+def totp_uri(account: User, secret: str) -> str:
+    """The ``otpauth://`` address an authenticator app can take instead of the text."""
+    return pyotp.TOTP(secret).provisioning_uri(
+        name=account.email, issuer_name=TOTP_ISSUER
+    )
+
+
+def _matching_step(secret: str, code: str, after: int | None) -> int | None:
+    """The 30-second step ``code`` belongs to (now, or one either side for clock
+    drift), if that step is later than ``after``."""
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(utcnow())
+    for step in (now - 1, now, now + 1):
+        if (after is None or step > after) and hmac.compare_digest(
+            totp.generate_otp(step), code
+        ):
+            return step
+    return None
+
+
+def _normalised_recovery_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def _new_recovery_code() -> str:
+    raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(20))
+    return "-".join(raw[i : i + 5] for i in range(0, 20, 5))
+
+
+def enable_two_factor(account: User, secret: str, code: str) -> list[str]:
+    """Turn on two-factor sign-in once ``code`` shows the app holds ``secret``.
+
+    Earlier recovery codes die. Returns the new ones: only their hashes are stored,
+    so this is the one time they can be shown.
+
+    :raise TwoFactorError: if the code is not the app's current one.
+    """
+    step = _matching_step(secret, code.replace(" ", ""), None)
+    if step is None:
+        raise TwoFactorError("Enter the 6-digit code your authenticator app shows now")
+    account.totp_secret = secret
+    account.totp_last_step = step
+    account.recovery_codes.clear()
+    codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    account.recovery_codes.extend(
+        RecoveryCode(code_hash=_digest(_normalised_recovery_code(raw))) for raw in codes
+    )
+    db.session.flush()
+    return codes
+
+
+def verify_second_factor(account: User, code: str) -> bool:
+    """True for a current authenticator code not used before, or an unused recovery
+    code, which is then spent. Conditional updates, so two requests cannot both
+    spend one code."""
+    digits = code.replace(" ", "")
+    if account.totp_secret and len(digits) == 6 and digits.isdigit():
+        step = _matching_step(account.totp_secret, digits, account.totp_last_step)
+        if step is None:
+            return False
+        claimed = db.session.execute(
+            update(User)
+            .where(User.id == account.id)
+            .where(or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+            .values(totp_last_step=step)
+        )
+    else:
+        claimed = db.session.execute(
+            update(RecoveryCode)
+            .where(RecoveryCode.user_id == account.id)
+            .where(RecoveryCode.code_hash == _digest(_normalised_recovery_code(code)))
+            .where(RecoveryCode.used_at.is_(None))
+            .values(used_at=utcnow())
+        )
+    return claimed.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
 def _digest(raw: str) -> str:
