@@ -62,3 +62,22 @@ def test_crafted_posts_never_give_a_500_t36(app, client, programme_world, role):
         checked += 1
     assert checked >= 90
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("POST", "/auth/login", {"email": "\x00", "password": "x"}),
+        ("POST", "/plans/x-matrix-plan/themes/1/rename", {"name": "a\x00b"}),
+        ("GET", "/people?q=%00", None),
+        ("GET", "/s/abc%00def", None),
+    ],
+)
+def test_nul_bytes_are_refused_before_the_database_t36(
+    client, programme_world, method, url, data
+):
+    """PostgreSQL cannot store a NUL byte and raised a 500 for one in any text field."""
+    login(client, EMAILS["x_coordinator"])
+    response = client.open(url, method=method, data=data)
+    assert response.status_code == 400
+    assert "not allowed" in response.text
