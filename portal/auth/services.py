@@ -1,5 +1,6 @@
 """Passwords, sign-in, two-factor codes and single-use emailed links."""
 
+import base64
 import hashlib
 import hmac
 import re
@@ -151,9 +152,15 @@ _RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 TOTP_ISSUER = "Partnership Portal"
 
 
-def new_totp_secret() -> str:
-    """A fresh random base32 secret (160 bits) for an authenticator app."""
-    return pyotp.random_base32(length=32)
+def setup_secret(account: User, nonce: str, key: str) -> str:
+    """The base32 key (160 bits) offered to ``account`` in one set-up.
+
+    It is derived from a random ``nonce``, which the session keeps, and the app's
+    secret ``key``, so the session cookie, signed but readable, never holds the key.
+    """
+    message = f"totp-setup:{account.id}:{nonce}".encode()
+    digest = hmac.new(key.encode(), message, hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode()
 
 
 def totp_uri(account: User, secret: str) -> str:

@@ -1,5 +1,6 @@
 """Sign in and out, two-factor codes, forgotten passwords and invitation links."""
 
+import secrets
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -40,7 +41,7 @@ from portal.urls import external_url
 
 #: How long after the password the second factor may follow.
 PENDING_SECONDS = 300
-#: Session key of the secret being set up, until a code confirms it.
+#: Session key of the nonce the key being set up derives from, until a code confirms it.
 SETUP_KEY = "totp_setup"
 
 
@@ -141,8 +142,8 @@ def setup_two_factor() -> ResponseReturnValue:
     """Set up an authenticator app: the secret as text, then a code to confirm it,
     then the recovery codes, shown this once."""
     account = user()
-    secret = session.get(SETUP_KEY) or services.new_totp_secret()
-    session[SETUP_KEY] = secret
+    nonce = session.setdefault(SETUP_KEY, secrets.token_urlsafe(16))
+    secret = services.setup_secret(account, nonce, current_app.config["SECRET_KEY"])
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
         try:
