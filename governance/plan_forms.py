@@ -42,8 +42,9 @@ from governance.plans import MAX_REF
 from governance.plans import MAX_TITLE
 from portal.directory.forms import SLUG_RULE
 from portal.directory.forms import VersionedForm
-from surveys.forms import DateRequired
-from surveys.forms import DayMonthYearField
+from portal.fields import DateOptional
+from portal.fields import DateRequired
+from portal.fields import DayMonthYearField
 
 #: Addresses under /plans/ that a strategy's short name cannot take.
 RESERVED_SLUGS = frozenset({"new", "mine", "link"})
@@ -62,18 +63,6 @@ def status_choices(current: ActionStatus | None = None) -> list[tuple[str, str]]
         for status in ActionStatus
         if status is not ActionStatus.CARRIED_FORWARD or status is current
     ]
-
-
-class DateOptional:
-    """Like ``Optional`` for a GOV.UK date: blank is fine, half a date is not."""
-
-    def __call__(self, form: Any, field: DayMonthYearField) -> None:
-        """Stop quietly when every box is blank; keep a malformed date's message."""
-        if field.process_errors:
-            raise StopValidation()
-        if field.data is None:
-            field.errors[:] = []
-            raise StopValidation()
 
 
 class ReportDateField(DayMonthYearField):

@@ -17,7 +17,6 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import ForeignKey
 from sqlalchemy import String
 from sqlalchemy import func
@@ -36,7 +35,6 @@ from portal.extensions import Base
 from portal.extensions import db
 from portal.mail import Mail
 from portal.mail import send_after_commit
-from portal.models import LoginAttempt
 from portal.models import Person
 from portal.models import User
 from portal.models import UTCDateTime
@@ -48,8 +46,6 @@ from surveys.fieldwork import hash_token
 LINK_LIFETIME = timedelta(days=14)
 #: How long an opened link lets the browser update the owner's actions.
 UPDATE_GRANT = timedelta(hours=2)
-#: Failed link look-ups share the login-attempt table under this marker.
-LINK_MARKER = "<plan update link>"
 
 
 class PlanUpdateToken(Base):
@@ -173,21 +169,8 @@ def last_reminded(strategy: Strategy) -> dict[int, datetime]:
     return dict(rows)
 
 
-def link_guesses_exceeded(address: str) -> bool:
-    """True when this address has had too many bad links recently."""
-    config = current_app.config
-    since = utcnow() - timedelta(minutes=int(config["SURVEY_LINK_WINDOW_MINUTES"]))
-    failures = db.session.scalar(
-        select(func.count(LoginAttempt.id))
-        .where(LoginAttempt.email == LINK_MARKER)
-        .where(LoginAttempt.address == address)
-        .where(LoginAttempt.created_at >= since)
-    )
-    return int(failures or 0) >= int(config["SURVEY_LINK_MAX_FAILURES"])
-
-
-def redeem(token: str, address: str) -> PlanUpdateToken | None:
-    """Spend a link and return it; None (and a recorded miss) if it is not valid.
+def redeem(token: str) -> PlanUpdateToken | None:
+    """Spend a link and return it; None if it is not valid.
 
     Flushes; the caller commits, whichever the answer.
     """
@@ -202,8 +185,6 @@ def redeem(token: str, address: str) -> PlanUpdateToken | None:
     # A conditional UPDATE, so of two requests opening one link only one wins.
     spent = found is not None and found.expires_at > now and _spend(found.id, now)
     if found is None or not spent:
-        db.session.add(LoginAttempt(email=LINK_MARKER, address=address))
-        db.session.flush()
         return None
     db.session.refresh(found)
     return found

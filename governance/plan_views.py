@@ -105,6 +105,7 @@ from portal.models import Participation
 from portal.models import Partnership
 from portal.models import Person
 from portal.models import utcnow
+from portal.throttling import bad_links_per_address
 from surveys.access import can_see_respondents
 from surveys.models import Item
 from surveys.models import Survey
@@ -1778,12 +1779,10 @@ def _invalid_link() -> ResponseReturnValue:
 
 
 @bp.get("/link/<token>")
+@bad_links_per_address("plan-link")
 def land(token: str) -> ResponseReturnValue:
     """Spend an emailed link: a session grant and a redirect to a token-free address."""
-    address = request.remote_addr or "unknown"
-    if plan_tokens.link_guesses_exceeded(address):
-        abort(429)
-    found = plan_tokens.redeem(token, address)
+    found = plan_tokens.redeem(token)
     db.session.commit()
     if found is None:
         return _invalid_link()

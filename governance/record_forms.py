@@ -34,12 +34,12 @@ from wtforms.validators import ValidationError
 
 from governance import agreements
 from governance import meetings
-from governance.plan_forms import DateOptional
 from governance.plan_forms import ListMultipleField
 from governance.plan_forms import ReportDateField
 from portal.directory.forms import VersionedForm
-from surveys.forms import DateRequired
-from surveys.forms import DayMonthYearField
+from portal.fields import DateOptional
+from portal.fields import DateRequired
+from portal.fields import DayMonthYearField
 
 
 def strip(value: str | None) -> str | None:

@@ -42,7 +42,6 @@ from wtforms.validators import Length
 from governance import summary as summaries
 from governance.meetings import Meeting
 from governance.models import Rag
-from governance.plan_forms import DateOptional
 from governance.plan_forms import ListField
 from governance.plan_forms import ReportDateField
 from governance.summary import BoardSummary
@@ -56,6 +55,7 @@ from portal.directory.forms import VersionedForm
 from portal.errors import EditConflictError
 from portal.errors import PortalError
 from portal.extensions import db
+from portal.fields import DateOptional
 from portal.htmx import redirect_after_post
 from portal.models import MemberRole
 from portal.models import Partnership

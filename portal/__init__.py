@@ -75,6 +75,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from portal import errors
     from portal import mail
     from portal import security
+    from portal import throttling
     from portal import views
     from portal.admin import views as admin_views
     from portal.directory import views as directory_views
@@ -87,6 +88,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    throttling.init_app(app)
     mail.init_app(app)
     cli.init_app(app)
     survey_cli.init_app(app)

@@ -103,7 +103,7 @@ def users_create(email: str, role: str, name: str) -> None:
     password = os.environ.get("PORTAL_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True
     )
-    problem = password_problem(password, email=email)
+    problem = password_problem(password, context=[email, name])
     if problem:
         fail(problem)
     if "@" not in email:

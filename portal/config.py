@@ -26,6 +26,7 @@ class Config:
     MAIL_SENDER = "Partnership Portal <portal@localhost>"
     #: Where messages go when no MAIL_SERVER is set (relative to the instance folder).
     MAIL_OUTBOX = "outbox"
+    #: Redis for the email queue and the rate-limit counters (memory when empty).
     REDIS_URL = ""
     #: Number of trusted reverse proxies in front of the app (for the client address).
     PROXY_HOPS = 0
@@ -43,14 +44,18 @@ class Config:
     #: gets the upload form's own message, not the generic 413 page.
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024
 
+    #: Site administrators must sign in with an authenticator code as well as their
+    #: password. ``make run`` turns it off so the demo administrator can sign in.
+    REQUIRE_2FA_FOR_ADMINS = True
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 10
     LOGIN_MAX_FAILURES_PER_ADDRESS = 50
     LOGIN_WINDOW_MINUTES = 15
     RESET_TOKEN_MINUTES = 60
     INVITE_TOKEN_DAYS = 7
-    #: Bad survey links allowed from one address per window before a 429.
-    SURVEY_LINK_MAX_FAILURES = 20
-    SURVEY_LINK_WINDOW_MINUTES = 10
+    #: Bad emailed links of one kind (survey, plan update) allowed from one address per
+    #: window before a 429; each kind has its own count (portal.throttling).
+    LINK_MAX_FAILURES = 20
+    LINK_WINDOW_MINUTES = 10
 
     #: Text is compressed (Flask-Compress); PDF, XLSX and PNG downloads are left out
     #: because they are compressed already and a second pass only costs CPU.

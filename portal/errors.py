@@ -81,11 +81,7 @@ def render_error(
 
 
 def _handle_http(error: HTTPException) -> Response:
-    status = error.code or 500
-    response = render_error(status)
-    if status == 429 and error.response is None:
-        response.headers["Retry-After"] = "900"
-    return response
+    return render_error(error.code or 500)
 
 
 def _handle_csrf(error: CSRFError) -> Response:
@@ -96,12 +92,9 @@ def _handle_csrf(error: CSRFError) -> Response:
 
 
 def _handle_portal_error(error: PortalError) -> Response:
-    response = render_error(
+    return render_error(
         error.status, error.message, title=error.title, advice=error.advice
     )
-    if error.status == 429:
-        response.headers["Retry-After"] = "900"
-    return response
 
 
 def _handle_unexpected(error: Exception) -> Response:

@@ -286,7 +286,14 @@ class User(UserMixin, Base):  # type: ignore[misc]
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Base32 TOTP secret once two-factor sign-in is set up; None until then.
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    #: The last 30-second TOTP step accepted, so a code cannot be used twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     person: Mapped[Person | None] = relationship(back_populates="user")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     def get_id(self) -> str:
         """Flask-Login's id: the row id plus the session token (see ``session_token``)."""
@@ -322,14 +329,16 @@ class AuthToken(Base):
     user: Mapped[User] = relationship()
 
 
-class LoginAttempt(Base):
-    """A failed sign-in, kept in the database so throttling holds across workers."""
+class RecoveryCode(Base):
+    """A single-use code that stands in for the authenticator app; only its hash is kept."""
 
-    __tablename__ = "login_attempt"
+    __tablename__ = "recovery_code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    address: Mapped[str] = mapped_column(String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, index=True
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
+    #: SHA-256 of the code: it is random enough (100 bits) that a slow hash adds nothing.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    user: Mapped[User] = relationship(back_populates="recovery_codes")

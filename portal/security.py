@@ -1,4 +1,5 @@
-"""Security headers, the per-response CSP nonce, and session idle/absolute limits."""
+"""Security headers, the per-response CSP nonce, session idle/absolute limits, and the
+refusal of NUL bytes."""
 
 import secrets
 from datetime import UTC
@@ -7,9 +8,12 @@ from datetime import datetime
 from flask import Flask
 from flask import Response
 from flask import g
+from flask import request
 from flask import session
 from flask_login import current_user
 from flask_login import logout_user
+
+from portal.errors import render_error
 
 
 def csp_nonce() -> str:
@@ -64,8 +68,20 @@ def _add_headers(response: Response) -> Response:
     return response
 
 
+def _refuse_nul_bytes() -> Response | None:
+    """Refuse a request with a NUL byte in its address or fields: nothing can store one
+    (PostgreSQL text refuses it), so it only ever comes from a crafted request."""
+    fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    if "\x00" in request.path or any("\x00" in k + v for k, v in fields):
+        return render_error(
+            400, "The request contained a character that is not allowed (NUL)."
+        )
+    return None
+
+
 def init_app(app: Flask) -> None:
     """Register the hooks and make ``csp_nonce()`` available to templates."""
+    app.before_request(_refuse_nul_bytes)
     app.before_request(_expire_idle_session)
     app.after_request(_add_headers)
     app.add_template_global(csp_nonce)

@@ -1,6 +1,5 @@
 """Forms for running a survey: the survey itself, questions, waves, messages, imports."""
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -8,7 +7,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.file import FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
@@ -16,7 +14,6 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from govuk_frontend_wtf.wtforms_widgets import GovTextArea
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import BooleanField
-from wtforms import DateField
 from wtforms import HiddenField
 from wtforms import IntegerField
 from wtforms import RadioField
@@ -29,11 +26,12 @@ from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
-from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
 
 from portal.directory.forms import SLUG_RULE
 from portal.directory.forms import VersionedForm
+from portal.fields import DateRequired
+from portal.fields import DayMonthYearField
 from surveys.fieldwork import check_merge_fields
 from surveys.models import ItemType
 from surveys.models import SurveyMode
@@ -206,56 +204,6 @@ class ItemForm(VersionedForm):
             if "|" in label:
                 raise ValidationError(f"“{label}”: a choice cannot contain |")
             seen.add(label.casefold())
-
-
-class DateRequired:
-    """Like ``InputRequired`` for the three boxes of a GOV.UK date input."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-    def __call__(self, form: FlaskForm, field: "DayMonthYearField") -> None:
-        """Stop with the message when every box is blank; a bad date speaks for itself."""
-        if field.process_errors:
-            raise StopValidation()
-        if field.data is None:
-            raise StopValidation(self.message)
-
-
-class DayMonthYearField(DateField):  # type: ignore[misc]
-    """A date typed into GOV.UK day, month and year boxes, which share one name."""
-
-    PARTS = ("day", "month", "year")
-
-    def __init__(self, label: str, **kwargs: Any) -> None:
-        super().__init__(label, widget=GovDateInput(), format="%d %m %Y", **kwargs)
-
-    def process_formdata(self, valuelist: Sequence[str]) -> None:
-        """Read the three boxes, naming the one that is missing or wrong."""
-        parts = [value.strip() for value in valuelist][:3]
-        parts += [""] * (3 - len(parts))
-        # The widget shows back exactly three boxes, whatever was sent.
-        self.raw_data = parts
-        self.data = None
-        if not any(parts):
-            return
-        missing = [
-            name for name, value in zip(self.PARTS, parts, strict=True) if not value
-        ]
-        if missing:
-            raise ValueError(
-                f"{self.label.text} must include a {' and '.join(missing)}"
-            )
-        day, month, year = parts
-        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
-            raise ValueError(
-                f"{self.label.text} must be a real date, with a 4-digit year, "
-                "for example 27 3 2026"
-            )
-        try:
-            self.data = date(int(year), int(month), int(day))
-        except ValueError:
-            raise ValueError(f"{self.label.text} must be a real date") from None
 
 
 class WaveForm(VersionedForm):

@@ -28,6 +28,7 @@ from portal.access import login_required
 from portal.access import user
 from portal.extensions import db
 from portal.htmx import redirect_after_post
+from portal.throttling import bad_links_per_address
 from surveys import fieldwork
 from surveys import responding
 from surveys.answers import DONT_KNOW
@@ -84,10 +85,6 @@ def today() -> date:
     return clock.today()
 
 
-def _client_address() -> str:
-    return request.remote_addr or "unknown"
-
-
 def _invalid_link() -> ResponseReturnValue:
     return render_template("respond/invalid.html", message=INVALID_LINK), 404
 
@@ -113,12 +110,10 @@ def _answering_page(invitation: Invitation) -> ResponseReturnValue | None:
 
 
 @respond_bp.get("/s/<token>")
+@bad_links_per_address("survey-link")
 def land(token: str) -> ResponseReturnValue:
     """Exchange a survey link for a session and a token-free redirect."""
-    address = _client_address()
-    if responding.link_guesses_exceeded(address):
-        abort(429)
-    invitation = responding.resolve_link(token, address)
+    invitation = responding.resolve_link(token)
     if invitation is None:
         return _invalid_link()
     session[_SESSION_KEY] = invitation.id

@@ -8,18 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import delete
-from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 
 from portal.errors import PortalError
 from portal.extensions import db
-from portal.models import LoginAttempt
-from portal.models import utcnow
 from surveys import release
 from surveys.answers import AnswerError
 from surveys.answers import normalise_answer
@@ -33,9 +28,6 @@ from surveys.models import Response
 from surveys.models import ResponseOwner
 from surveys.models import Section
 from surveys.models import SurveyMode
-
-#: Failed link look-ups share the login-attempt table under this marker.
-LINK_MARKER = "<survey link>"
 
 
 class ClosedError(PortalError):
@@ -54,21 +46,8 @@ class MissingAnswersError(PortalError):
         self.items = items
 
 
-def link_guesses_exceeded(address: str) -> bool:
-    """True when this address has had too many bad links recently."""
-    config = current_app.config
-    since = utcnow() - timedelta(minutes=int(config["SURVEY_LINK_WINDOW_MINUTES"]))
-    failures = db.session.scalar(
-        select(func.count(LoginAttempt.id))
-        .where(LoginAttempt.email == LINK_MARKER)
-        .where(LoginAttempt.address == address)
-        .where(LoginAttempt.created_at >= since)
-    )
-    return int(failures or 0) >= int(config["SURVEY_LINK_MAX_FAILURES"])
-
-
-def resolve_link(token: str, address: str) -> Invitation | None:
-    """The invitation a link belongs to; a miss is recorded for throttling."""
+def resolve_link(token: str) -> Invitation | None:
+    """The invitation a link belongs to, if the link is valid."""
     found = None
     if 20 <= len(token) <= 100:
         found = db.session.scalar(
@@ -78,8 +57,6 @@ def resolve_link(token: str, address: str) -> Invitation | None:
             )
         )
     if found is None or found.invitation.withdrawn:
-        db.session.add(LoginAttempt(email=LINK_MARKER, address=address))
-        db.session.commit()
         return None
     return found.invitation
 

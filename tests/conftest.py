@@ -48,9 +48,11 @@ from portal.models import Partnership
 from portal.models import Person
 from portal.models import Sector
 from portal.models import User
+from portal.throttling import limiter
 from surveys import fieldwork
 from surveys import services as survey_services
 from surveys.models import SurveyMode
+from tests.access_matrices import add_matrix_programme
 from tests.helpers import ANON_SLUG
 from tests.helpers import LAUNCH
 from tests.helpers import PASSWORD
@@ -114,6 +116,9 @@ def build_app(tmp_path: Path, **overrides: object) -> Flask:
         "SECRET_KEY": "test-secret-key-that-is-long-enough-1234",
         "SQLALCHEMY_DATABASE_URI": _database_url,
         "WTF_CSRF_ENABLED": False,
+        # The world's administrator signs in with a password only; the two-factor
+        # tests turn this on.
+        "REQUIRE_2FA_FOR_ADMINS": False,
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
     }
@@ -249,6 +254,9 @@ def app(
                 finally:
                     _empty_tables()
     finally:
+        # Rate-limit counters live in the process's memory in tests; each test
+        # starts from none.
+        limiter.reset()
         _worker_app.config.clear()
         _worker_app.config.update(saved)
         for built in _built_apps:
@@ -497,3 +505,10 @@ def anon_world(world, make_person):
         "others": invitations,
         "pat": pat_invitation,
     }
+
+
+@pytest.fixture
+def programme_world(world):
+    """``world`` with X in programme prog-x, a survey and a strategy on X: an object
+    for every endpoint of ``tests/access_matrices.full_matrix``."""
+    return add_matrix_programme(world)

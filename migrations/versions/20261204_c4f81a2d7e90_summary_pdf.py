@@ -5,7 +5,7 @@ download serves it instead of rebuilding it. Summaries published before this
 migration have none; the first download builds and stores it.
 
 Revision ID: c4f81a2d7e90
-Revises: 9d2e7c41a0b5
+Revises: c4a8f2d61e37
 Create Date: 2026-12-04 18:00:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "c4f81a2d7e90"
-down_revision = "9d2e7c41a0b5"
+down_revision = "c4a8f2d61e37"
 branch_labels = None
 depends_on = None
 

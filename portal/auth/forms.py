@@ -8,10 +8,12 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import EmailField
 from wtforms import PasswordField
+from wtforms import StringField
 from wtforms import SubmitField
 from wtforms.validators import Email
 from wtforms.validators import EqualTo
 from wtforms.validators import InputRequired
+from wtforms.validators import Length
 from wtforms.validators import ValidationError
 
 from portal.auth.services import password_problem
@@ -67,12 +69,38 @@ class SetPasswordForm(FlaskForm):  # type: ignore[misc]
     )
     submit = SubmitField("Save password", widget=GovSubmitInput())
 
-    def __init__(self, *args: Any, email: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, context: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._email = email
+        self._context = context
 
     def validate_password(self, field: PasswordField) -> None:
         """Apply the password policy."""
-        problem = password_problem(field.data or "", email=self._email)
+        problem = password_problem(field.data or "", context=self._context)
         if problem:
             raise ValidationError(problem)
+
+
+class SecondFactorForm(FlaskForm):  # type: ignore[misc]
+    """The code from the authenticator app, or a recovery code, after the password."""
+
+    code = StringField(
+        "Code",
+        widget=GovTextInput(),
+        description=(
+            "The 6-digit code your authenticator app shows, or one of your "
+            "recovery codes"
+        ),
+        validators=[InputRequired("Enter the code"), Length(max=40)],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class TwoFactorSetupForm(FlaskForm):  # type: ignore[misc]
+    """The first code from the app, proving it holds the secret."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the 6-digit code"), Length(max=10)],
+    )
+    submit = SubmitField("Turn on two-factor sign-in", widget=GovSubmitInput())

@@ -1,22 +1,28 @@
-"""Passwords, sign-in throttling and single-use emailed links."""
+"""Passwords, sign-in, two-factor codes and single-use emailed links."""
 
-import functools
+import base64
 import hashlib
+import hmac
+import re
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
-from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
-from sqlalchemy.orm import InstrumentedAttribute
+from zxcvbn import zxcvbn
 
 from portal.errors import PortalError
 from portal.extensions import db
 from portal.models import AuthToken
-from portal.models import LoginAttempt
+from portal.models import RecoveryCode
 from portal.models import TokenPurpose
 from portal.models import User
 from portal.models import utcnow
@@ -24,7 +30,7 @@ from portal.models import utcnow
 _hasher = PasswordHasher()
 
 
-@functools.cache
+@cache
 def _dummy_hash() -> str:
     """Verified against when the email is unknown, so timing does not reveal accounts.
 
@@ -36,24 +42,25 @@ def _dummy_hash() -> str:
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
-#: The commonest choices and the portal's own context words; no composition rules.
-_WEAK_WORDS = (
-    "password",
-    "partnership",
-    "qwerty",
-    "letmein",
-    "welcome",
-    "123456",
-    "portal",
-    "iloveyou",
-    "abc123",
-)
+#: zxcvbn's estimate of the guesses needed, as a power of ten. 10^9 refuses
+#: ``Summer2026!!`` (10^8.4) and keeps three random words such as ``CoffeeTrainFish``.
+MIN_GUESSES_LOG10 = 9
+#: Always context for zxcvbn, whoever the user is: the words of the portal itself.
+_PORTAL_WORDS = ("partnership", "portal", "survey", "governance")
+_BREACHED_FILE = Path(__file__).parent / "data" / "breached-passwords.txt"
 
 
-class ThrottledError(PortalError):
-    """Too many failed sign-ins for this account or from this address."""
+@cache
+def _breached() -> frozenset[str]:
+    """The breached passwords shipped with the package, case-folded."""
+    text = _BREACHED_FILE.read_text(encoding="utf-8")
+    return frozenset(line.casefold() for line in text.splitlines() if line)
 
-    status = 429
+
+class TwoFactorError(PortalError):
+    """A two-factor code that is wrong, stale or already used."""
+
+    status = 422
 
 
 class InvalidLinkError(PortalError):
@@ -72,22 +79,50 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def password_problem(password: str, *, email: str = "") -> str | None:
-    """Why ``password`` is too weak, or ``None`` when it is acceptable."""
+def password_context(account: User) -> list[str]:
+    """Words about ``account`` a guesser would try: its name, email address, and the
+    names of its organisation and that organisation's partnerships."""
+    context = [account.name, account.email]
+    if account.person is not None:
+        organisation = account.person.organisation
+        context.append(organisation.name)
+        context += [p.partnership.name for p in organisation.participations]
+    return context
+
+
+def _variants(context: Sequence[str]) -> list[str]:
+    """Each phrase whole, run together, and word by word, for zxcvbn's dictionary."""
+    found: list[str] = list(_PORTAL_WORDS)
+    for phrase in context:
+        words = [w for w in re.split(r"[^\w]+", phrase.casefold()) if len(w) >= 3]
+        found += [phrase.casefold(), "".join(words), *words]
+    return [word for word in found if word]
+
+
+def password_problem(password: str, *, context: Sequence[str] = ()) -> str | None:
+    """Why ``password`` is too weak, or ``None`` when it is acceptable.
+
+    ``context`` holds what a guesser knows of the user (see ``password_context``).
+    No composition rules: length, the breached list and zxcvbn's estimate decide.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
-    lowered = password.lower()
-    local_part = email.split("@", 1)[0].lower()
-    if any(word in lowered for word in _WEAK_WORDS) or (
-        len(local_part) >= 4 and local_part in lowered
-    ):
+    if password.casefold() in _breached():
         return (
-            "Password is too easy to guess: avoid common words and your email address"
+            "Password is too easy to guess: it is on a list of passwords "
+            "stolen in data breaches"
         )
-    if len(set(password)) < 4:
-        return "Password is too easy to guess: use more different characters"
+    estimate = zxcvbn(
+        password, user_inputs=_variants(context), max_length=MAX_PASSWORD_LENGTH
+    )
+    if estimate["guesses_log10"] < MIN_GUESSES_LOG10:
+        return (
+            "Password is too easy to guess: avoid common words, dates, keyboard "
+            "patterns, your name, email address and organisation. "
+            "Three or four random words work well"
+        )
     return None
 
 
@@ -97,39 +132,12 @@ def set_password(account: User, password: str) -> None:
     account.session_token = new_session_token()
 
 
-def _failures_since(
-    column: InstrumentedAttribute[str], value: str, window: timedelta
-) -> int:
-    count = db.session.scalar(
-        select(func.count(LoginAttempt.id))
-        .where(column == value)
-        .where(LoginAttempt.created_at >= utcnow() - window)
-    )
-    return count or 0
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or ``None``.
 
-
-def authenticate(
-    email: str,
-    password: str,
-    *,
-    address: str,
-    max_per_account: int,
-    max_per_address: int,
-    window: timedelta,
-) -> User | None:
-    """The user for these credentials, or ``None``; records failures.
-
-    :raise ThrottledError: when the account or the address has failed too often recently,
-        even if this password is right, so guessing gains nothing.
+    Failures are counted by the view's rate limits (``portal.throttling``).
     """
     email = email.strip().lower()
-    if (
-        _failures_since(LoginAttempt.email, email, window) >= max_per_account
-        or _failures_since(LoginAttempt.address, address, window) >= max_per_address
-    ):
-        raise ThrottledError(
-            "Too many failed attempts. Wait 15 minutes, then try again."
-        )
     account: User | None = db.session.scalar(select(User).where(User.email == email))
     stored = (
         account.password_hash if account and account.password_hash else _dummy_hash()
@@ -140,14 +148,107 @@ def authenticate(
     except (VerificationError, InvalidHashError):
         matched = False
     if not matched or account is None or not account.is_enabled:
-        db.session.add(LoginAttempt(email=email, address=address))
-        db.session.flush()
         return None
     if _hasher.check_needs_rehash(stored):
         account.password_hash = hash_password(password)
     account.last_login_at = utcnow()
     db.session.flush()
     return account
+
+
+#: Recovery codes given out at set-up; each works once.
+RECOVERY_CODE_COUNT = 10
+_RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+#: The name authenticator apps show beside the code.
+TOTP_ISSUER = "Partnership Portal"
+
+
+def setup_secret(account: User, nonce: str, key: str) -> str:
+    """The base32 key (160 bits) offered to ``account`` in one set-up.
+
+    It is derived from a random ``nonce``, which the session keeps, and the app's
+    secret ``key``, so the session cookie, signed but readable, never holds the key.
+    """
+    message = f"totp-setup:{account.id}:{nonce}".encode()
+    digest = hmac.new(key.encode(), message, hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode()
+
+
+def totp_uri(account: User, secret: str) -> str:
+    """The ``otpauth://`` address an authenticator app can take instead of the text."""
+    return pyotp.TOTP(secret).provisioning_uri(
+        name=account.email, issuer_name=TOTP_ISSUER
+    )
+
+
+def _matching_step(secret: str, code: str, after: int | None) -> int | None:
+    """The 30-second step ``code`` belongs to (now, or one either side for clock
+    drift), if that step is later than ``after``."""
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(utcnow())
+    for step in (now - 1, now, now + 1):
+        if (after is None or step > after) and hmac.compare_digest(
+            totp.generate_otp(step), code
+        ):
+            return step
+    return None
+
+
+def _normalised_recovery_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def _new_recovery_code() -> str:
+    raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(20))
+    return "-".join(raw[i : i + 5] for i in range(0, 20, 5))
+
+
+def enable_two_factor(account: User, secret: str, code: str) -> list[str]:
+    """Turn on two-factor sign-in once ``code`` shows the app holds ``secret``.
+
+    Earlier recovery codes die. Returns the new ones: only their hashes are stored,
+    so this is the one time they can be shown.
+
+    :raise TwoFactorError: if the code is not the app's current one.
+    """
+    step = _matching_step(secret, code.replace(" ", ""), None)
+    if step is None:
+        raise TwoFactorError("Enter the 6-digit code your authenticator app shows now")
+    account.totp_secret = secret
+    account.totp_last_step = step
+    account.recovery_codes.clear()
+    codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    account.recovery_codes.extend(
+        RecoveryCode(code_hash=_digest(_normalised_recovery_code(raw))) for raw in codes
+    )
+    db.session.flush()
+    return codes
+
+
+def verify_second_factor(account: User, code: str) -> bool:
+    """True for a current authenticator code not used before, or an unused recovery
+    code, which is then spent. Conditional updates, so two requests cannot both
+    spend one code."""
+    digits = code.replace(" ", "")
+    if account.totp_secret and len(digits) == 6 and digits.isdigit():
+        step = _matching_step(account.totp_secret, digits, account.totp_last_step)
+        if step is None:
+            return False
+        claimed = db.session.execute(
+            update(User)
+            .where(User.id == account.id)
+            .where(or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+            .values(totp_last_step=step)
+        )
+    else:
+        claimed = db.session.execute(
+            update(RecoveryCode)
+            .where(RecoveryCode.user_id == account.id)
+            .where(RecoveryCode.code_hash == _digest(_normalised_recovery_code(code)))
+            .where(RecoveryCode.used_at.is_(None))
+            .values(used_at=utcnow())
+        )
+    return claimed.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
 def _digest(raw: str) -> str:

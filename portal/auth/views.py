@@ -1,5 +1,6 @@
-"""Sign in and out, forgotten passwords and invitation links."""
+"""Sign in and out, two-factor codes, forgotten passwords and invitation links."""
 
+import secrets
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -23,14 +24,25 @@ from portal.auth import bp
 from portal.auth import services
 from portal.auth.forms import ForgotPasswordForm
 from portal.auth.forms import LoginForm
+from portal.auth.forms import SecondFactorForm
 from portal.auth.forms import SetPasswordForm
+from portal.auth.forms import TwoFactorSetupForm
 from portal.extensions import db
 from portal.htmx import redirect_after_post
 from portal.mail import Mail
 from portal.mail import send_after_commit
 from portal.models import TokenPurpose
 from portal.models import User
+from portal.throttling import PENDING_SIGN_IN
+from portal.throttling import second_factor_per_account
+from portal.throttling import sign_in_per_account
+from portal.throttling import sign_in_per_address
 from portal.urls import external_url
+
+#: How long after the password the second factor may follow.
+PENDING_SECONDS = 300
+#: Session key of the nonce the key being set up derives from, until a code confirms it.
+SETUP_KEY = "totp_setup"
 
 
 def safe_next(target: str | None) -> str:
@@ -49,37 +61,107 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _start_session(account: User) -> None:
+    """Sign ``account`` in on a new session: nothing from before is carried over."""
+    session.clear()
+    login_user(account)
+    session.permanent = True
+    now = datetime.now(UTC).timestamp()
+    session["signed_in_at"] = now
+    session["last_seen"] = now
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@sign_in_per_account
+@sign_in_per_address
 def login() -> ResponseReturnValue:
     """Sign in with email and password."""
     if current_user.is_authenticated:
         return redirect_after_post(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        config = current_app.config
-        account = services.authenticate(
-            form.email.data,
-            form.password.data,
-            address=request.remote_addr or "unknown",
-            max_per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
-            max_per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-            window=timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]),
-        )
+        account = services.authenticate(form.email.data, form.password.data)
         db.session.commit()
-        if account is not None:
-            # A new session: nothing from before sign-in is carried over.
+        if account is not None and account.totp_secret:
             session.clear()
-            login_user(account)
-            session.permanent = True
-            now = datetime.now(UTC).timestamp()
-            session["signed_in_at"] = now
-            session["last_seen"] = now
+            session[PENDING_SIGN_IN] = {
+                "account": account.id,
+                "at": datetime.now(UTC).timestamp(),
+                "next": safe_next(request.args.get("next")),
+            }
+            return redirect_after_post(url_for("auth.second_factor"))
+        if account is not None:
+            _start_session(account)
             return redirect_after_post(safe_next(request.args.get("next")))
         form.email.errors.append("Enter a correct email address and password")
         form.password.errors.append("Enter a correct email address and password")
         return render_template("auth/login.html", form=form), 401
     status = 422 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _pending_account() -> User | None:
+    """The account whose password was accepted in this browser in the last minutes."""
+    pending = session.get(PENDING_SIGN_IN)
+    if not isinstance(pending, dict):
+        return None
+    age = datetime.now(UTC).timestamp() - float(pending.get("at", 0))
+    account = db.session.get(User, int(pending.get("account", 0)))
+    if age > PENDING_SECONDS or account is None or not account.is_enabled:
+        return None
+    return account
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@second_factor_per_account
+@sign_in_per_address
+def second_factor() -> ResponseReturnValue:
+    """After the password, the authenticator code or a recovery code."""
+    account = _pending_account()
+    if account is None:
+        session.pop(PENDING_SIGN_IN, None)
+        flash("Sign in again: that took too long.", "error")
+        return redirect_after_post(url_for("auth.login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        accepted = services.verify_second_factor(account, form.code.data)
+        db.session.commit()
+        if accepted:
+            target = session[PENDING_SIGN_IN]["next"]
+            _start_session(account)
+            return redirect_after_post(safe_next(target))
+        form.code.errors.append("That code is not right, or has been used already")
+        return render_template("auth/second_factor.html", form=form), 401
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/second_factor.html", form=form), status
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@login_required
+def setup_two_factor() -> ResponseReturnValue:
+    """Set up an authenticator app: the secret as text, then a code to confirm it,
+    then the recovery codes, shown this once."""
+    account = user()
+    nonce = session.setdefault(SETUP_KEY, secrets.token_urlsafe(16))
+    secret = services.setup_secret(account, nonce, current_app.config["SECRET_KEY"])
+    form = TwoFactorSetupForm()
+    if form.validate_on_submit():
+        try:
+            codes = services.enable_two_factor(account, secret, form.code.data)
+        except services.TwoFactorError as error:
+            form.code.errors.append(error.message)
+        else:
+            db.session.commit()
+            session.pop(SETUP_KEY)
+            return render_template("auth/recovery_codes.html", codes=codes)
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "auth/two_factor_setup.html",
+        form=form,
+        secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        uri=services.totp_uri(account, secret),
+        replacing=account.totp_secret is not None,
+    ), status
 
 
 @bp.post("/logout")
@@ -139,7 +221,7 @@ def _set_password(raw: str, purpose: TokenPurpose) -> ResponseReturnValue:
         token = services.find_token(raw, purpose)
     except services.InvalidLinkError as error:
         return render_template("auth/link_invalid.html", message=error.message), 400
-    form = SetPasswordForm(email=token.user.email)
+    form = SetPasswordForm(context=services.password_context(token.user))
     if form.validate_on_submit():
         services.redeem_token(raw, purpose, form.password.data)
         db.session.commit()

@@ -6,14 +6,12 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed
 from flask_wtf.file import FileField
 from flask_wtf.file import FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from govuk_frontend_wtf.wtforms_widgets import GovTextArea
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import DateField
 from wtforms import EmailField
 from wtforms import HiddenField
 from wtforms import RadioField
@@ -24,10 +22,11 @@ from wtforms import TextAreaField
 from wtforms.validators import Email
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
-from wtforms.validators import Optional
 from wtforms.validators import Regexp
 from wtforms.validators import ValidationError
 
+from portal.fields import DateOptional
+from portal.fields import DayMonthYearField
 from portal.models import MemberRole
 from portal.models import PartnerRole
 from portal.models import Scope
@@ -158,19 +157,15 @@ class ParticipationForm(FlaskForm):  # type: ignore[misc]
         choices=PARTNER_ROLE_CHOICES,
         validators=[InputRequired("Choose the role")],
     )
-    joined_on = DateField(
-        "Joined", widget=GovDateInput(), validators=[Optional()], format="%d %m %Y"
-    )
-    left_on = DateField(
-        "Left", widget=GovDateInput(), validators=[Optional()], format="%d %m %Y"
-    )
+    joined_on = DayMonthYearField("Joined", validators=[DateOptional()])
+    left_on = DayMonthYearField("Left", validators=[DateOptional()])
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     def __init__(self, *args: Any, organisations: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.organisation.choices = organisations
 
-    def validate_left_on(self, field: DateField) -> None:
+    def validate_left_on(self, field: DayMonthYearField) -> None:
         """An organisation cannot leave before it joined."""
         if field.data and self.joined_on.data and field.data < self.joined_on.data:
             raise ValidationError(

@@ -1,9 +1,12 @@
 """Sign-in, sign-out, throttling, password resets and invitations."""
 
 import re
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from limits.storage import memory as memory_storage
 from sqlalchemy import select
 
 from portal.auth.services import password_problem
@@ -14,6 +17,7 @@ from portal.models import User
 from portal.models import utcnow
 from tests.helpers import PASSWORD
 from tests.helpers import login
+from tests.helpers import login_through_form
 
 
 def test_login_page_renders(client):
@@ -66,7 +70,7 @@ def test_wrong_password_and_unknown_email_answer_alike(client, make_user):
     assert "Enter a correct email address and password" in known.text
 
 
-def test_eleventh_attempt_is_throttled_even_with_right_password(client, make_user):
+def test_eleventh_attempt_is_throttled_even_with_right_password_t08(client, make_user):
     make_user("target@example.org")
     for _ in range(10):
         client.post(
@@ -81,19 +85,44 @@ def test_eleventh_attempt_is_throttled_even_with_right_password(client, make_use
     assert "Too many failed attempts" in response.text
 
 
-def test_throttle_window_expires(client, make_user, app):
-    from portal.models import LoginAttempt
-
+def test_throttle_window_expires_t08(client, make_user, monkeypatch):
+    """No permanent lockout: once the window has passed, the right password works."""
     make_user("later@example.org")
     for _ in range(10):
         client.post(
             "/auth/login",
             data={"email": "later@example.org", "password": "guess-guess-1"},
         )
-    for attempt in db.session.scalars(select(LoginAttempt)):
-        attempt.created_at = utcnow() - timedelta(minutes=16)
-    db.session.commit()
-    login(client, "later@example.org")
+    assert (
+        client.post(
+            "/auth/login", data={"email": "later@example.org", "password": PASSWORD}
+        ).status_code
+        == 429
+    )
+    later = time.time() + 16 * 60
+    monkeypatch.setattr(memory_storage, "time", SimpleNamespace(time=lambda: later))
+    login_through_form(client, "later@example.org")
+
+
+def test_failures_across_accounts_trip_the_address_limit_t08(app, client, make_user):
+    """Credential stuffing: failures on many accounts from one address add up."""
+    make_user("stuffed@example.org")
+    for n in range(app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        client.post(
+            "/auth/login",
+            data={"email": f"user{n}@example.org", "password": "guess-guess-1"},
+        )
+    refused = client.post(
+        "/auth/login", data={"email": "stuffed@example.org", "password": PASSWORD}
+    )
+    assert refused.status_code == 429
+    # Another address is not held back by this one's failures.
+    elsewhere = client.post(
+        "/auth/login",
+        data={"email": "stuffed@example.org", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
+    assert elsewhere.status_code == 303
 
 
 @pytest.mark.parametrize(
@@ -274,15 +303,18 @@ def test_reset_link_uses_configured_base_url_not_host_header(client, make_user):
     assert "evil.example" not in outbox()[0].body
 
 
-def test_weak_new_password_refused_with_message(client, make_user):
-    make_user("w@example.org")
-    client.post("/auth/forgot", data={"email": "w@example.org"})
-    link = _reset_link("w@example.org")
-    response = client.post(
-        link, data={"password": "password123", "confirm": "password123"}
-    )
+@pytest.mark.parametrize("password", ["password123", "X Lead Org 2026"])
+def test_weak_new_password_refused_with_message_t06(client, world, password):
+    """The set-password page gives zxcvbn the account's organisation as context."""
+    client.post("/auth/forgot", data={"email": "coord-x@example.org"})
+    link = _reset_link("coord-x@example.org")
+    response = client.post(link, data={"password": password, "confirm": password})
     assert response.status_code == 422
     assert "too easy to guess" in response.text
+
+
+#: What a guesser knows of the coordinator in ``test_password_policy_t06``.
+_CONTEXT = ["Chris Coord", "coord-x@example.org", "Bramblewood Trust", "Partnership X"]
 
 
 @pytest.mark.parametrize(
@@ -292,16 +324,30 @@ def test_weak_new_password_refused_with_message(client, make_user):
         ("password123", False),
         ("partnership2026", False),
         ("aaaaaaaaaaaa", False),
+        # Issue 21: a season and year, a l33t classic, a keyboard walk...
+        ("Summer2026!!", False),
+        ("P@ssw0rd2026", False),
+        ("1qaz2wsx3edc", False),
+        # ...and the user's own organisation, name or address with a flourish.
+        ("Bramblewood Trust", False),
+        ("BramblewoodTrust1", False),
+        ("ChrisCoord2026", False),
+        ("coord-x@example.org", False),
+        # On the shipped breached list (case-folded), though long enough.
+        ("QWERTYUIOP", False),
+        ("CoffeeTrainFish", True),
         ("w@example-ish but long", True),
         ("x" * 3 + "correct horse battery", True),
-        ("🙂🙃😀😎🙂🙃😀😎🙂🙃", True),
+        ("🙂🙃😀😎🐍🦊🌵🚲🎻🍋", True),
         (" leading and trailing ", True),
-        ("a" * 100 + "bcdef", True),
+        ("the quiet heron waits by the old mill pond, every single morning", True),
+        ("walnut " * 4 + "lantern orbit meadow copper velvet thistle " * 2, True),
         ("z" * 257, False),
     ],
 )
-def test_password_policy(password, ok):
-    assert (password_problem(password, email="someone@example.org") is None) is ok
+def test_password_policy_t06(password, ok):
+    """Length, the breached list and zxcvbn with the user's own words as context."""
+    assert (password_problem(password, context=_CONTEXT) is None) is ok
 
 
 def test_exact_password_only(client, make_user):

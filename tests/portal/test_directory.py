@@ -253,6 +253,32 @@ def test_create_person_and_archive_restore(coordinator, world):
     assert row in coordinator.get("/people").text
 
 
+@pytest.mark.parametrize(
+    ("joined_on", "message"),
+    [
+        (["", "", "2013"], "Joined must include a day and month"),
+        (["", "4", "2013"], "Joined must include a day"),
+        (["1", "4", "13"], "Joined must be a real date"),
+        (["31", "2", "2013"], "Joined must be a real date"),
+    ],
+)
+def test_participation_dates_missing_parts_are_field_errors(
+    coordinator, world, joined_on, message
+):
+    """A date sent without its day, month or year boxes is a 422 with the box named,
+    not a 500 from the widget showing it back (T36)."""
+    response = coordinator.post(
+        "/partnerships/x-partnership/organisations/add",
+        data={
+            "organisation": str(world["x_partner"].id),
+            "role": "partner",
+            "joined_on": joined_on,
+        },
+    )
+    assert response.status_code == 422
+    assert message in response.text
+
+
 def test_partnership_edit_participation_and_membership(coordinator, world):
     response = coordinator.post(
         "/partnerships/x-partnership/organisations/add",

@@ -86,7 +86,7 @@ def test_bad_links_all_look_the_same(invited, client, app):
 
 def test_link_guessing_is_throttled_per_address(invited, app):
     guesser = app.test_client()
-    limit = app.config["SURVEY_LINK_MAX_FAILURES"]
+    limit = app.config["LINK_MAX_FAILURES"]
     for _ in range(limit):
         assert guesser.get(f"/s/{secrets.token_urlsafe(32)}").status_code == 404
     assert guesser.get(f"/s/{secrets.token_urlsafe(32)}").status_code == 429

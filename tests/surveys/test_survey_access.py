@@ -22,18 +22,10 @@ from surveys.models import Item
 from surveys.models import ItemType
 from surveys.models import OutgoingMessage
 from surveys.models import Survey
+from tests.access_matrices import EMAILS
 from tests.access_matrices import add_matrix_survey
 from tests.helpers import TODAY
 from tests.helpers import login
-
-EMAILS = {
-    "x_contact": "contact-x@example.org",
-    "x_board": "board-x@example.org",
-    "x_coordinator": "coord-x@example.org",
-    "y_coordinator": "coord-y@example.org",
-    "admin": "admin@example.org",
-}
-
 
 # Another partnership's survey ----------------------------------------------------------
 
